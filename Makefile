@@ -1,0 +1,48 @@
+# Recotem in Go: build, test, lint, install. See README.md.
+
+SHELL      := /bin/bash
+GO         ?= go
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BLAS       ?=
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/cmdline.Version=$(VERSION)
+TAGS       := $(if $(filter openblas,$(BLAS)),blas,)
+CGO        := $(if $(filter openblas,$(BLAS)),1,0)
+
+# Every binary is its own module; pkg/ holds the shared libraries.
+CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-validate recotem-schema recotem-keygen
+MODULES    := pkg $(CMDS)
+PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
+
+.PHONY: all build test lint fmt vet install clean
+
+all: build
+
+build:
+	@mkdir -p bin
+	@for c in $(PRESENT); do \
+		echo "go build $$c"; \
+		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
+	done
+
+test: build
+	@for m in $(MODULES); do \
+		echo "== go test $$m"; \
+		(cd $$m && $(GO) test -count=1 ./...) || exit 1; \
+	done
+
+lint: fmt vet
+
+fmt:
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(addprefix bin/,$(PRESENT)) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf bin

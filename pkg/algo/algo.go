@@ -1,0 +1,113 @@
+// Package algo defines the contract every recommendation algorithm
+// implements (fit, score known users, score a cold profile of seed items,
+// encode to and decode from artifact payload sections), the description of
+// hyperparameters and search spaces, and the table of canonical algorithm
+// names with their aliases.
+//
+// The algorithms themselves live in sub-packages (algo/ials, algo/knn, ...);
+// algo/catalog lists them. This package holds no numeric code, so the recipe
+// loader can resolve names without linking any algorithm.
+package algo
+
+import (
+	"context"
+	"errors"
+
+	"github.com/codelibs/recotem-go/pkg/sparse"
+)
+
+// Recommender is a trainable, scoreable model.
+//
+// After Fit (or after a Spec.Load), the scoring methods must be safe for
+// concurrent use and must not start goroutines of their own: callers
+// (the evaluator, the server's batch verbs) parallelise across users.
+type Recommender interface {
+	// Class returns the canonical class name, e.g. "IALSRecommender".
+	Class() string
+	// Fit trains on X (users x items). It honours ctx cancellation, checking
+	// at least once per epoch or per block of rows, and then returns ctx.Err().
+	Fit(ctx context.Context, X *sparse.CSR) error
+	// NumItems returns the number of items (columns) the model scores.
+	NumItems() int
+	// ScoreUsers writes the scores of the given rows of X into dst, row-major:
+	// dst[k*NumItems()+i] is the score of item i for user users[k]. X is the
+	// matrix the model was fitted on (or the stored "seen" matrix at serve
+	// time); item-based models score from the user's row of X, factor models
+	// from their own user factors. Seen items are not masked here.
+	ScoreUsers(X *sparse.CSR, users []int32, dst []float32)
+	// ScoreProfile writes into dst (length NumItems()) the scores of a cold
+	// profile: the deduplicated seed items, each with weight 1. Seeds are not
+	// masked here.
+	ScoreProfile(items []int32, dst []float32)
+	// Params returns the hyperparameters the model was built with, including
+	// learnt ones (e.g. "train_epochs" chosen by early stopping).
+	Params() Params
+	// Encode writes the model state as named payload sections.
+	Encode(enc Encoder) error
+}
+
+// Iterative is a Recommender trained epoch by epoch (IALS, BPRFM). Fit
+// runs Start then the configured number of epochs; the search instead calls
+// Start and Epoch itself to validate and stop early.
+type Iterative interface {
+	Recommender
+	// Start initialises the model for X without running an epoch.
+	Start(ctx context.Context, X *sparse.CSR) error
+	// Epoch runs one epoch. It returns ctx.Err() if cancelled mid-epoch.
+	Epoch(ctx context.Context) error
+	// Snapshot captures the current model state; calling the returned
+	// function restores it.
+	Snapshot() (restore func())
+	// SetEpochs records the number of epochs to report in Params (and to run
+	// in a later Fit) as "train_epochs".
+	SetEpochs(n int)
+}
+
+// Options are the execution settings of a fit, not hyperparameters.
+type Options struct {
+	// Threads bounds the goroutines a fit uses; < 1 means 1.
+	Threads int
+}
+
+// Spec describes one algorithm: its names, default hyperparameters, search
+// space and constructors.
+type Spec struct {
+	// Class is the canonical class name, e.g. "IALSRecommender".
+	Class string
+	// Defaults are the constructor defaults of every hyperparameter.
+	Defaults Params
+	// Space is the default search space (training.md §2).
+	Space []Param
+	// Iterative reports whether New returns an Iterative.
+	Iterative bool
+	// New builds an untrained model; params missing from p take Defaults.
+	// Unknown names or out-of-range values are errors.
+	New func(p Params, opt Options) (Recommender, error)
+	// Load rebuilds a trained model from its payload sections.
+	Load func(d Decoder, opt Options) (Recommender, error)
+}
+
+// Encoder receives a model's state as named, typed little-endian arrays.
+// Names are unique within a payload; algorithms prefix theirs with a short
+// algorithm tag (e.g. "ials.item_factors").
+type Encoder interface {
+	Float32(name string, v []float32)
+	Float64(name string, v []float64)
+	Int32(name string, v []int32)
+	Int64(name string, v []int64)
+	// JSON stores a small JSON document (configuration, shapes).
+	JSON(name string, v any) error
+}
+
+// Decoder returns the sections an Encoder wrote. Slices may alias a
+// memory-mapped file and must not be modified.
+type Decoder interface {
+	Float32(name string) ([]float32, error)
+	Float64(name string) ([]float64, error)
+	Int32(name string) ([]int32, error)
+	Int64(name string) ([]int64, error)
+	JSON(name string, v any) error
+}
+
+// ErrNotFitted is returned when a model is used before Fit.
+var ErrNotFitted = errors.New("model is not fitted")

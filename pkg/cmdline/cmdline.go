@@ -1,0 +1,83 @@
+// Package cmdline holds what every recotem binary shares on its command
+// line: a kingpin application with --version and shell completion, usage
+// errors that exit 2, and the single place where a returned error becomes a
+// one-line message on stderr and an exit code.
+package cmdline
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/codelibs/recotem-go/pkg/exitcode"
+)
+
+// Version is the release version, set at build time by the Makefile with
+// -ldflags "-X github.com/codelibs/recotem-go/pkg/cmdline.Version=...".
+var Version = "dev"
+
+// Stderr is where usage errors and failure lines are written; tests may
+// replace it.
+var Stderr io.Writer = os.Stderr
+
+// exit ends the process; tests may replace it.
+var exit = os.Exit
+
+// VersionText returns the text printed by --version: the command, the
+// version, the Go runtime and any extra lines (for example which numeric
+// kernels the binary carries).
+func VersionText(name string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s version %s (%s %s/%s)", name, Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, e := range extra {
+		b.WriteString("\n")
+		b.WriteString(e)
+	}
+	return b.String()
+}
+
+// New returns a kingpin application named name with --help, --version
+// (printing VersionText with extra lines) and kingpin's hidden
+// --completion-script-bash and --completion-script-zsh flags. Usage errors
+// are reported by Parse.
+func New(name, help string, extra ...string) *kingpin.Application {
+	app := kingpin.New(name, help)
+	app.Version(VersionText(name, extra...))
+	app.HelpFlag.Short('h')
+	app.ErrorWriter(Stderr)
+	app.UsageWriter(os.Stdout)
+	return app
+}
+
+// Parse parses args (without the program name). On a usage error (unknown
+// flag, missing argument, bad value) it prints one line on stderr and exits
+// with exitcode.Recipe (2), as the reference CLI does.
+func Parse(app *kingpin.Application, args []string) string {
+	cmd, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(Stderr, "%s: error: %v, try --help\n", app.Name, err)
+		exit(exitcode.Recipe)
+	}
+	return cmd
+}
+
+// Exit ends the process for the error a command returned: nil exits 0;
+// otherwise one line "<prefix>: <error>" goes to stderr (newlines in the
+// message are kept, the reference prints multi-line validation lists) and
+// the process exits with exitcode.Of(err).
+func Exit(prefix string, err error) {
+	if err == nil {
+		exit(exitcode.OK)
+		return
+	}
+	if prefix != "" {
+		fmt.Fprintf(Stderr, "%s: %v\n", prefix, err)
+	} else {
+		fmt.Fprintf(Stderr, "%v\n", err)
+	}
+	exit(exitcode.Of(err))
+}

@@ -1,0 +1,2 @@
+// Package recipe loads, validates and hashes recipe files.
+package recipe
