@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BLAS       ?=
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/cmdline.Version=$(VERSION)
+LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/version.Version=$(VERSION)
 TAGS       := $(if $(filter openblas,$(BLAS)),blas,)
 CGO        := $(if $(filter openblas,$(BLAS)),1,0)
 

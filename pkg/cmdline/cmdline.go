@@ -8,17 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/codelibs/recotem-go/pkg/exitcode"
+	"github.com/codelibs/recotem-go/pkg/version"
 )
-
-// Version is the release version, set at build time by the Makefile with
-// -ldflags "-X github.com/codelibs/recotem-go/pkg/cmdline.Version=...".
-var Version = "dev"
 
 // Stderr is where usage errors and failure lines are written; tests may
 // replace it.
@@ -27,26 +22,13 @@ var Stderr io.Writer = os.Stderr
 // exit ends the process; tests may replace it.
 var exit = os.Exit
 
-// VersionText returns the text printed by --version: the command, the
-// version, the Go runtime and any extra lines (for example which numeric
-// kernels the binary carries).
-func VersionText(name string, extra ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s version %s (%s %s/%s)", name, Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	for _, e := range extra {
-		b.WriteString("\n")
-		b.WriteString(e)
-	}
-	return b.String()
-}
-
 // New returns a kingpin application named name with --help, --version
-// (printing VersionText with extra lines) and kingpin's hidden
+// (printing version.Text with extra lines) and kingpin's hidden
 // --completion-script-bash and --completion-script-zsh flags. Usage errors
 // are reported by Parse.
 func New(name, help string, extra ...string) *kingpin.Application {
 	app := kingpin.New(name, help)
-	app.Version(VersionText(name, extra...))
+	app.Version(version.Text(name, extra...))
 	app.HelpFlag.Short('h')
 	app.ErrorWriter(Stderr)
 	app.UsageWriter(os.Stdout)

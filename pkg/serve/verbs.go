@@ -1,0 +1,341 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/codelibs/recotem-go/pkg/model"
+)
+
+// The four verbs, as they appear after the recipe name in the URL.
+const (
+	verbRecommend      = "recommend"
+	verbRelated        = "recommend-related"
+	verbBatchRecommend = "batch-recommend"
+	verbBatchRelated   = "batch-recommend-related"
+)
+
+var verbs = []string{verbRecommend, verbRelated, verbBatchRecommend, verbBatchRelated}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// postRecipe handles POST /v1/recipes/{name}:{verb}.
+func (s *Server) postRecipe(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	spec := ps.ByName("spec")
+	i := strings.LastIndexByte(spec, ':')
+	verb := ""
+	if i >= 0 {
+		verb = spec[i+1:]
+	}
+	known := false
+	for _, v := range verbs {
+		known = known || v == verb
+	}
+	if !known {
+		w.Header().Set("Allow", "GET")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "Method Not Allowed"})
+		return
+	}
+	name := spec[:i]
+	start := time.Now()
+	if _, ok := s.authenticate(w, r); !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "Request body too large", codeValidation)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "could not read request body", codeValidation)
+		return
+	}
+	if !namePattern.MatchString(name) {
+		s.m.outsideVerb.Inc()
+		writeValidation(w, r, []fieldError{{"string_pattern_mismatch", []any{"path", "name"}, "String should match pattern '^[A-Za-z0-9_-]{1,64}$'"}})
+		return
+	}
+	label := name
+	if _, ok := s.reg.Get(name); !ok {
+		label = unknownRecipe
+	}
+	status := s.serveVerb(w, r, name, verb, body)
+	s.m.requests.WithLabelValues(label, verb, status).Inc()
+	if status == "validation_error" {
+		s.m.latency.WithLabelValues(label, verb).Observe(0)
+	} else {
+		s.m.latency.WithLabelValues(label, verb).Observe(time.Since(start).Seconds())
+	}
+}
+
+// serveVerb runs one verb and returns its status label.
+func (s *Server) serveVerb(w http.ResponseWriter, r *http.Request, name, verb string, body []byte) string {
+	raw, errs := parseJSON(body)
+	var (
+		rec   recommendRequest
+		rel   relatedRequest
+		batch batchRequest
+	)
+	if errs == nil {
+		switch verb {
+		case verbRecommend:
+			rec, errs = decodeRecommend(raw, []any{"body"})
+		case verbRelated:
+			rel, errs = decodeRelated(raw, []any{"body"})
+		default:
+			batch, errs = decodeBatch(raw)
+		}
+	}
+	if errs != nil {
+		writeValidation(w, r, errs)
+		return "validation_error"
+	}
+	e, release, ok := s.reg.Acquire(name)
+	if !ok {
+		writeError(w, http.StatusNotFound, "Recipe '"+name+"' not found", codeRecipeNotFound)
+		return "recipe_not_found"
+	}
+	defer release()
+	if !e.Loaded {
+		writeError(w, http.StatusServiceUnavailable, "Recipe '"+name+"' is registered but not loaded", codeRecipeUnavailable)
+		return "unavailable"
+	}
+	switch verb {
+	case verbRecommend:
+		return s.recommend(w, r, e, rec)
+	case verbRelated:
+		return s.related(w, r, e, rel)
+	}
+	return s.batch(w, r, e, verb, batch)
+}
+
+func (s *Server) recommend(w http.ResponseWriter, r *http.Request, e *Entry, req recommendRequest) string {
+	u, ok := e.Model.UserIndex(req.UserID)
+	if !ok {
+		writeError(w, http.StatusNotFound, "user not seen during training", codeUnknownUser)
+		return "unknown_user"
+	}
+	s.writeItems(w, r, e, verbRecommend, e.Model.Recommend(u, req.Limit, req.Exclude))
+	return "ok"
+}
+
+// seedIndices maps seed ids to known item indices, dropping unknown ones.
+func seedIndices(m *model.Model, seeds []string) []int32 {
+	out := make([]int32, 0, len(seeds))
+	for _, id := range seeds {
+		if j, ok := m.ItemIndex(id); ok {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func (s *Server) related(w http.ResponseWriter, r *http.Request, e *Entry, req relatedRequest) string {
+	seeds := seedIndices(e.Model, req.Seeds)
+	if len(seeds) == 0 {
+		writeError(w, http.StatusNotFound, "no known seed_items", codeUnknownSeeds)
+		return "unknown_seed_items"
+	}
+	items, ok := e.Model.Related(seeds, req.Limit, req.Exclude)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no candidates produced by ranker", codeNoCandidates)
+		return "no_candidates"
+	}
+	s.writeItems(w, r, e, verbRelated, items)
+	return "ok"
+}
+
+// envelope appends the common head of a verb response.
+func envelope(b []byte, r *http.Request, e *Entry) []byte {
+	b = append(b, `{"request_id":`...)
+	b = strconv.AppendQuote(b, requestID(r))
+	b = append(b, `,"recipe":`...)
+	b = appendString(b, e.Name)
+	b = append(b, `,"model_version":`...)
+	b = appendString(b, e.ModelVersion)
+	return b
+}
+
+func (s *Server) writeItems(w http.ResponseWriter, r *http.Request, e *Entry, verb string, items []model.Scored) {
+	bp := bufPool.Get().(*[]byte)
+	b := envelope((*bp)[:0], r, e)
+	b = append(b, `,"items":`...)
+	b, fallback, dropped := appendItems(b, items, e.Metadata)
+	b = append(b, '}')
+	s.countDegraded(e.Name, verb, fallback, dropped)
+	w.Header().Set("X-Recotem-Model-Version", e.ModelVersion)
+	if n := fallback + dropped; n > 0 {
+		w.Header().Set("X-Recotem-Items-Degraded", strconv.Itoa(n))
+	}
+	writeBody(w, http.StatusOK, b)
+	*bp = b
+	bufPool.Put(bp)
+}
+
+func (s *Server) countDegraded(recipe, verb string, fallback, dropped int) {
+	if fallback > 0 {
+		s.m.degraded.WithLabelValues(recipe, verb, "fallback").Add(float64(fallback))
+	}
+	if dropped > 0 {
+		s.m.degraded.WithLabelValues(recipe, verb, "dropped").Add(float64(dropped))
+	}
+}
+
+// appendItems appends the JSON array of items, each enriched with its
+// metadata when md is not nil. An item whose id or score is invalid is
+// dropped; one whose metadata cannot be encoded is served bare (fallback).
+func appendItems(b []byte, items []model.Scored, md *Metadata) ([]byte, int, int) {
+	fallback, dropped := 0, 0
+	b = append(b, '[')
+	first := true
+	for _, it := range items {
+		if n := utf8.RuneCountInString(it.Item); n < 1 || n > maxIDLen || math.IsNaN(it.Score) || math.IsInf(it.Score, 0) {
+			dropped++
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"item_id":`...)
+		b = appendString(b, it.Item)
+		b = append(b, `,"score":`...)
+		b = appendFloat(b, it.Score)
+		if md != nil {
+			frag, bad := md.fragment(it.Item)
+			if bad {
+				fallback++
+			} else {
+				b = append(b, frag...)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), fallback, dropped
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	enc, _ := json.Marshal(s)
+	return append(b, enc...)
+}
+
+// appendFloat appends f as encoding/json formats a float64.
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9, as encoding/json does
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// batch runs a batch verb: every element is validated and answered in
+// input order; the response is 200 whenever the recipe resolves.
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, e *Entry, verb string, req batchRequest) string {
+	s.m.batchSize.WithLabelValues(e.Name, verb).Observe(float64(len(req.Requests)))
+	md := e.Metadata
+	if !req.IncludeMetadata {
+		md = nil
+	}
+	bp := bufPool.Get().(*[]byte)
+	b := envelope((*bp)[:0], r, e)
+	b = append(b, `,"results":[`...)
+	sum := 0
+	fallbackTotal, droppedTotal := 0, 0
+	for i, raw := range req.Requests {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		fail := func(code, msg string) {
+			s.m.elementErrors.WithLabelValues(e.Name, verb, code).Inc()
+			b = append(b, `,"status":"error","error":{"code":`...)
+			b = appendString(b, code)
+			b = append(b, `,"message":`...)
+			b = appendString(b, msg)
+			b = append(b, `}}`...)
+		}
+		if len(raw) == 0 || raw[0] != '{' {
+			fail(codeValidation, "request must be an object")
+			continue
+		}
+		var items []model.Scored
+		if verb == verbBatchRecommend {
+			el, errs := decodeRecommend(raw, nil)
+			if errs != nil {
+				fail(codeValidation, elementMessage(errs))
+				continue
+			}
+			if sum+el.Limit > maxBatchLimitSum {
+				fail(codeValidation, "aggregate limit cap exceeded: 5000")
+				continue
+			}
+			sum += el.Limit
+			u, ok := e.Model.UserIndex(el.UserID)
+			if !ok {
+				fail(codeUnknownUser, "user not seen during training")
+				continue
+			}
+			items = e.Model.Recommend(u, el.Limit, el.Exclude)
+		} else {
+			el, errs := decodeRelated(raw, nil)
+			if errs != nil {
+				fail(codeValidation, elementMessage(errs))
+				continue
+			}
+			if sum+el.Limit > maxBatchLimitSum {
+				fail(codeValidation, "aggregate limit cap exceeded: 5000")
+				continue
+			}
+			sum += el.Limit
+			seeds := seedIndices(e.Model, el.Seeds)
+			if len(seeds) == 0 {
+				fail(codeUnknownSeeds, "no known seed_items")
+				continue
+			}
+			var ok bool
+			if items, ok = e.Model.Related(seeds, el.Limit, el.Exclude); !ok {
+				fail(codeNoCandidates, "no candidates produced by ranker")
+				continue
+			}
+		}
+		b = append(b, `,"status":"ok","items":`...)
+		var fallback, dropped int
+		b, fallback, dropped = appendItems(b, items, md)
+		fallbackTotal += fallback
+		droppedTotal += dropped
+		b = append(b, '}')
+	}
+	b = append(b, "]}"...)
+	s.countDegraded(e.Name, verb, fallbackTotal, droppedTotal)
+	w.Header().Set("X-Recotem-Model-Version", e.ModelVersion)
+	writeBody(w, http.StatusOK, b)
+	*bp = b
+	bufPool.Put(bp)
+	return "ok"
+}
