@@ -6,13 +6,13 @@ package recipe
 // over (recipe-and-cli.md §1.15), which differs only for `schema`
 // (hashed as `schema_`, as the reference does).
 type Recipe struct {
-	Name         string        `yaml:"name" json:"name"`
-	Source       Source        `yaml:"source" json:"source"`
-	Schema       Schema        `yaml:"schema" json:"schema_"`
+	Name         string        `yaml:"name" json:"name" jsonschema:"required"`
+	Source       Source        `yaml:"source" json:"source" jsonschema:"required"`
+	Schema       Schema        `yaml:"schema" json:"schema_" jsonschema:"required"`
 	Cleansing    Cleansing     `yaml:"cleansing" json:"cleansing"`
 	ItemMetadata *ItemMetadata `yaml:"item_metadata" json:"item_metadata"`
-	Training     Training      `yaml:"training" json:"training"`
-	Output       Output        `yaml:"output" json:"output"`
+	Training     Training      `yaml:"training" json:"training" jsonschema:"required"`
+	Output       Output        `yaml:"output" json:"output" jsonschema:"required"`
 
 	// Path is the file the recipe was loaded from, as given (not hashed).
 	Path string `yaml:"-" json:"-"`
@@ -32,8 +32,8 @@ type Source struct {
 
 // CSVSource reads a delimited text file (datasources.md §1.1).
 type CSVSource struct {
-	Type      string            `yaml:"type" json:"type"`
-	Path      string            `yaml:"path" json:"path"`
+	Type      string            `yaml:"type" json:"type" jsonschema:"required"`
+	Path      string            `yaml:"path" json:"path" jsonschema:"required"`
 	Delimiter string            `yaml:"delimiter" json:"delimiter"`
 	Encoding  string            `yaml:"encoding" json:"encoding"`
 	Header    int               `yaml:"header" json:"header"`
@@ -43,16 +43,16 @@ type CSVSource struct {
 
 // ParquetSource reads a Parquet file (datasources.md §1.2).
 type ParquetSource struct {
-	Type   string  `yaml:"type" json:"type"`
-	Path   string  `yaml:"path" json:"path"`
+	Type   string  `yaml:"type" json:"type" jsonschema:"required"`
+	Path   string  `yaml:"path" json:"path" jsonschema:"required"`
 	SHA256 *string `yaml:"sha256" json:"sha256"`
 }
 
 // SQLSource runs a read-only query (datasources.md §1.4).
 type SQLSource struct {
-	Type                    string         `yaml:"type" json:"type"`
-	DSNEnv                  string         `yaml:"dsn_env" json:"dsn_env"`
-	Query                   string         `yaml:"query" json:"query"`
+	Type                    string         `yaml:"type" json:"type" jsonschema:"required"`
+	DSNEnv                  string         `yaml:"dsn_env" json:"dsn_env" jsonschema:"required"`
+	Query                   string         `yaml:"query" json:"query" jsonschema:"required"`
 	QueryParameters         map[string]any `yaml:"query_parameters" json:"query_parameters"`
 	ConnectTimeoutSeconds   int            `yaml:"connect_timeout_seconds" json:"connect_timeout_seconds"`
 	StatementTimeoutSeconds int            `yaml:"statement_timeout_seconds" json:"statement_timeout_seconds"`
@@ -61,16 +61,16 @@ type SQLSource struct {
 // BigQuerySource runs a BigQuery query through the recotem-source-bigquery
 // plugin (datasources.md §1.5).
 type BigQuerySource struct {
-	Type            string         `yaml:"type" json:"type"`
-	Query           string         `yaml:"query" json:"query"`
+	Type            string         `yaml:"type" json:"type" jsonschema:"required"`
+	Query           string         `yaml:"query" json:"query" jsonschema:"required"`
 	QueryParameters map[string]any `yaml:"query_parameters" json:"query_parameters"`
 	Project         *string        `yaml:"project" json:"project"`
 }
 
 // Schema names the interaction columns (recipe-and-cli.md §1.6).
 type Schema struct {
-	UserColumn string  `yaml:"user_column" json:"user_column"`
-	ItemColumn string  `yaml:"item_column" json:"item_column"`
+	UserColumn string  `yaml:"user_column" json:"user_column" jsonschema:"required"`
+	ItemColumn string  `yaml:"item_column" json:"item_column" jsonschema:"required"`
 	TimeColumn *string `yaml:"time_column" json:"time_column"`
 	TimeUnit   *string `yaml:"time_unit" json:"time_unit"`
 }
@@ -87,17 +87,17 @@ type Cleansing struct {
 // ItemMetadata configures the item metadata joined into responses by serve
 // (§1.8).
 type ItemMetadata struct {
-	Type           string   `yaml:"type" json:"type"`
-	Path           string   `yaml:"path" json:"path"`
+	Type           string   `yaml:"type" json:"type" jsonschema:"required"`
+	Path           string   `yaml:"path" json:"path" jsonschema:"required"`
 	SHA256         *string  `yaml:"sha256" json:"sha256"`
-	Fields         []string `yaml:"fields" json:"fields"`
+	Fields         []string `yaml:"fields" json:"fields" jsonschema:"required"`
 	OnFieldMissing string   `yaml:"on_field_missing" json:"on_field_missing"`
 	ItemIDColumn   string   `yaml:"item_id_column" json:"item_id_column"`
 }
 
 // Training configures the hyperparameter search (§1.9).
 type Training struct {
-	Algorithms             []string       `yaml:"algorithms" json:"algorithms"`
+	Algorithms             []string       `yaml:"algorithms" json:"algorithms" jsonschema:"required"`
 	Metric                 string         `yaml:"metric" json:"metric"`
 	Cutoff                 int            `yaml:"cutoff" json:"cutoff"`
 	NTrials                int            `yaml:"n_trials" json:"n_trials"`
@@ -124,6 +124,6 @@ type Split struct {
 
 // Output configures where the artifact is written (§1.10).
 type Output struct {
-	Path       string `yaml:"path" json:"path"`
+	Path       string `yaml:"path" json:"path" jsonschema:"required"`
 	Versioning string `yaml:"versioning" json:"versioning"`
 }
