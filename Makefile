@@ -7,6 +7,8 @@ DESTDIR    ?=
 BLAS       ?=
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/version.Version=$(VERSION)
+SYSTEMDUNITDIR ?= /lib/systemd/system
+UNITS      := recotem-serve.service recotem-train@.service recotem-train@.timer
 TAGS       := $(if $(filter openblas,$(BLAS)),blas,)
 CGO        := $(if $(filter openblas,$(BLAS)),1,0)
 
@@ -15,7 +17,7 @@ CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-valida
 MODULES    := pkg $(CMDS)
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
-.PHONY: all build test lint fmt vet install clean
+.PHONY: all build test lint fmt vet install clean quickstart
 
 all: build
 
@@ -23,7 +25,7 @@ build:
 	@mkdir -p bin
 	@for c in $(PRESENT); do \
 		echo "go build $$c"; \
-		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
+		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
 	done
 
 test: build
@@ -43,6 +45,17 @@ vet:
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(addprefix bin/,$(PRESENT)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS); do \
+		sed 's#/usr/local/bin/#$(PREFIX)/bin/#g' contrib/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/share/doc/recotem
+	install -m 0644 contrib/env/recotem.env.example $(DESTDIR)$(PREFIX)/share/doc/recotem/
+
+quickstart: build
+	@scripts/quickstart.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin examples/*/artifacts examples/*/serve.log
