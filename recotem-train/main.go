@@ -33,6 +33,7 @@ func main() {
 	app.Flag("run-id", "Study id; reuse it to resume a persistent study (default: random).").StringVar(&o.RunID)
 	app.Flag("env-var", "KEY=VALUE for ${RECOTEM_RECIPE_*} expansion (repeatable).").StringsVar(&o.EnvVars)
 	app.Flag("json", "Print a JSON summary of the run on stdout.").BoolVar(&o.JSON)
+	app.Flag("report", "Write a self-contained HTML report of the search to this file.").PlaceHolder("FILE.html").StringVar(&o.Report)
 	app.Flag("dev-allow-unsigned", "Sign with the fixed development key (RECOTEM_ENV=development only).").BoolVar(&o.DevUnsigned)
 	app.Flag("i-understand-this-loads-arbitrary-code", "Companion flag required by --dev-allow-unsigned.").BoolVar(&o.Understand)
 	cmdline.Parse(app, os.Args[1:])

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 
@@ -39,12 +41,36 @@ func New(name, help string, extra ...string) *kingpin.Application {
 // flag, missing argument, bad value) it prints one line on stderr and exits
 // with exitcode.Recipe (2), as the reference CLI does.
 func Parse(app *kingpin.Application, args []string) string {
-	cmd, err := app.Parse(args)
+	cmd, err := app.Parse(joinNegativeValues(app, args))
 	if err != nil {
 		fmt.Fprintf(Stderr, "%s: error: %v, try --help\n", app.Name, err)
 		exit(exitcode.Recipe)
 	}
 	return cmd
+}
+
+var negativeNumber = regexp.MustCompile(`^-[0-9.]`)
+
+// joinNegativeValues rewrites "--flag -1" as "--flag=-1" for flags that
+// take a value, so that documented forms such as `--lock-timeout -1` are
+// not mistaken for a short flag.
+func joinNegativeValues(app *kingpin.Application, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if strings.HasPrefix(a, "--") && !strings.Contains(a, "=") && i+1 < len(args) && negativeNumber.MatchString(args[i+1]) {
+			if f := app.GetFlag(a[2:]); f != nil && !f.Model().IsBoolFlag() {
+				out = append(out, a+"="+args[i+1])
+				i++
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // Exit ends the process for the error a command returned: nil exits 0;

@@ -52,6 +52,8 @@ type Options struct {
 	Understand  bool
 	// JSON writes a summary object to Stdout on success.
 	JSON bool
+	// Report, if set, is the path of an HTML report of the search.
+	Report string
 
 	Getenv env.Getenv
 	Stdout io.Writer
@@ -238,12 +240,11 @@ func reasonOr(err error) string {
 type rowSink struct {
 	b      *dataset.Builder
 	row    dataset.Row
-	infer  bool
 	fetchN int
 }
 
 func (s *rowSink) Begin(h source.Header) error {
-	s.infer = h.TimeNeedsInference
+	s.b.SetInferNumericText(h.TimeNeedsInference)
 	return nil
 }
 
@@ -455,6 +456,11 @@ func (p *pipeline) run(ctx context.Context, ring *keys.SigningRing) (*Result, er
 	log.Info("train_done", "name", r.Name, "exit_code", 0, "artifact", written.Artifact, "best_class", best.Class,
 		"best_score", best.Score, "trials", res.Completed, "n_orphaned", 0, "trained_at", header.TrainedAt,
 		"kid", p.kid, "recipe_hash", p.hash, "n_rows", ds.Stats.NRows, "n_users", ds.Stats.NUsers, "n_items", ds.Stats.NItems)
+	if p.o.Report != "" {
+		if err := p.writeReport(res, best, out.Trials, specs, pinned, ds, split); err != nil {
+			log.Warn("report_failed", "path", p.o.Report, "error", err.Error())
+		}
+	}
 	return res, nil
 }
 

@@ -1,0 +1,19 @@
+//go:build !(goexperiment.simd && amd64)
+
+package linalg
+
+// Dot returns Σ x[i]·y[i] over the first len(x) elements. y must be at least
+// as long as x.
+func Dot(x, y []float32) float32 { return dotGo(x, y) }
+
+// Axpy computes y[i] += a·x[i] over the first len(x) elements. y must be at
+// least as long as x.
+func Axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
+
+func dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) { return dot4Go(x, y0, y1, y2, y3) }
+
+func dot1(x, y []float32) float32 { return dot1Go(x, y) }
+
+func axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
+	axpy4Go(row, a0, a1, a2, a3, y0, y1, y2, y3)
+}
