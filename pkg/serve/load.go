@@ -12,6 +12,7 @@ import (
 	"github.com/codelibs/recotem-go/pkg/exitcode"
 	"github.com/codelibs/recotem-go/pkg/model"
 	"github.com/codelibs/recotem-go/pkg/recipe"
+	"github.com/codelibs/recotem-go/pkg/uri"
 )
 
 // Load-failure reasons (the reason label of
@@ -42,25 +43,22 @@ func (e *loadError) Error() string { return e.msg }
 type Loader struct {
 	Options artifact.Options
 	Threads int
-	// Open opens the artifact at a recipe's output path; it defaults to
-	// local files (artifact.Open). Object-store paths are plugged in here.
-	Open func(ctx context.Context, path string, opt artifact.Options) (*artifact.Artifact, error)
-	// Stat returns the change marker (ETag, version) of an object-store
-	// path; local paths are checked by the watcher itself.
-	Stat func(ctx context.Context, path string) (string, error)
+	// Store reads object-store artifacts and metadata; nil means uri.Default.
+	Store *uri.Store
 	// Metadata loads a recipe's item metadata; nil disables metadata.
 	Metadata func(ctx context.Context, m *recipe.ItemMetadata) (*Metadata, error)
 }
 
+func (l *Loader) store() *uri.Store {
+	if l.Store == nil {
+		return uri.Default
+	}
+	return l.Store
+}
+
 // open opens the artifact of a recipe, classifying failures.
 func (l *Loader) open(ctx context.Context, r *recipe.Recipe) (*artifact.Artifact, error) {
-	open := l.Open
-	if open == nil {
-		open = func(_ context.Context, path string, opt artifact.Options) (*artifact.Artifact, error) {
-			return artifact.Open(localPath(path), opt)
-		}
-	}
-	a, err := open(ctx, r.Output.Path, l.Options)
+	a, err := OpenArtifact(ctx, l.store(), r.Output.Path, l.Options)
 	if err != nil {
 		return nil, classify(err)
 	}

@@ -117,7 +117,7 @@ func (w *watcher) dirs() []string {
 	defer w.mu.Unlock()
 	out := []string{w.s.cfg.RecipesDir}
 	for _, f := range w.files {
-		if f.recipe != nil && !strings.Contains(f.recipe.Output.Path, "://") || f.recipe != nil && strings.HasPrefix(strings.ToLower(f.recipe.Output.Path), "file://") {
+		if f.recipe != nil && !isRemote(f.recipe.Output.Path) {
 			out = append(out, filepath.Dir(localPath(f.recipe.Output.Path)))
 		}
 	}
@@ -373,8 +373,8 @@ func (w *watcher) marker(ctx context.Context, path string) (string, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		if w.s.loader.Stat != nil && strings.Contains(path, "://") && !strings.HasPrefix(strings.ToLower(path), "file://") {
-			m, err := w.s.loader.Stat(ctx, path)
+		if isRemote(path) {
+			m, err := objectMarker(ctx, w.s.loader.store(), path)
 			ch <- result{m, err}
 			return
 		}
