@@ -17,7 +17,7 @@ CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-valida
 MODULES    := pkg $(CMDS)
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
-.PHONY: all build test lint fmt vet install clean quickstart
+.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve
 
 all: build
 
@@ -53,6 +53,14 @@ install: build
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/doc/recotem
 	install -m 0644 contrib/env/recotem.env.example $(DESTDIR)$(PREFIX)/share/doc/recotem/
+
+bench: bench-engine bench-serve
+
+bench-engine:
+	@scripts/bench-engine.sh
+
+bench-serve: build
+	@scripts/bench-serve.sh
 
 quickstart: build
 	@scripts/quickstart.sh
