@@ -27,7 +27,7 @@ func TestValidate(t *testing.T) {
 	recipeFor := func(path string, extra string) string {
 		n++
 		p := filepath.Join(dir, fmt.Sprintf("r%d.yaml", n))
-		os.WriteFile(p, []byte("name: demo\nsource: {type: csv, path: "+path+"}\nschema: {user_column: user_id, item_column: item_id}\ntraining: {algorithms: [TopPop]}\noutput: {path: "+filepath.Join(dir, "m.recotem")+"}\n"+extra), 0o644)
+		os.WriteFile(p, []byte("name: demo\nsource: {type: csv, path: \""+path+"\"}\nschema: {user_column: user_id, item_column: item_id}\ntraining: {algorithms: [TopPop]}\noutput: {path: "+filepath.Join(dir, "m.recotem")+"}\n"+extra), 0o644)
 		return p
 	}
 	for _, tc := range []struct {
