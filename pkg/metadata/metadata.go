@@ -82,6 +82,14 @@ func (ix *Index) Values(id string) ([]any, bool) {
 	return v, ok
 }
 
+// Each calls fn for every item with its values in Fields order, in no
+// particular order.
+func (ix *Index) Each(fn func(id string, values []any)) {
+	for id, v := range ix.items {
+		fn(id, v)
+	}
+}
+
 // Map returns an item's metadata as a map (nil when unknown).
 func (ix *Index) Map(id string) map[string]any {
 	v, ok := ix.items[id]

@@ -36,7 +36,6 @@ type Config struct {
 	AllowedHosts       []string
 	AllowedOrigins     []string
 	Drain              time.Duration
-	MetadataDeny       []string
 	StartupParallelism int // 0: min(#recipes, 8)
 	Metrics            bool
 	MaxBodyBytes       int64
@@ -59,7 +58,6 @@ func ConfigFromEnv(getenv env.Getenv, log *slog.Logger, devUnsigned bool) (Confi
 		Env:            strings.ToLower(strings.TrimSpace(getenv("RECOTEM_ENV"))),
 		AllowedHosts:   env.List(getenv, "RECOTEM_ALLOWED_HOSTS", []string{"127.0.0.1", "localhost"}),
 		AllowedOrigins: env.List(getenv, "RECOTEM_ALLOWED_ORIGINS", nil),
-		MetadataDeny:   env.List(getenv, "RECOTEM_METADATA_FIELD_DENY", nil),
 		Metrics:        env.Truthy(getenv, "RECOTEM_METRICS_ENABLED"),
 		Drain:          time.Duration(env.Int(getenv, log, "RECOTEM_DRAIN_SECONDS", 30, 1, 300)) * time.Second,
 		MaxBodyBytes:   env.Int(getenv, log, "RECOTEM_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1<<10, 1<<30),

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/codelibs/recotem-go/pkg/algo"
 	"github.com/codelibs/recotem-go/pkg/artifact"
 	"github.com/codelibs/recotem-go/pkg/exitcode"
+	"github.com/codelibs/recotem-go/pkg/metadata"
 	"github.com/codelibs/recotem-go/pkg/model"
 	"github.com/codelibs/recotem-go/pkg/recipe"
 	"github.com/codelibs/recotem-go/pkg/uri"
@@ -45,8 +47,11 @@ type Loader struct {
 	Threads int
 	// Store reads object-store artifacts and metadata; nil means uri.Default.
 	Store *uri.Store
-	// Metadata loads a recipe's item metadata; nil disables metadata.
-	Metadata func(ctx context.Context, m *recipe.ItemMetadata) (*Metadata, error)
+	// Getenv and Logger configure item metadata loading (caps, HTTP
+	// settings, RECOTEM_METADATA_FIELD_DENY); nil means os.Getenv and no
+	// warnings.
+	Getenv func(string) string
+	Logger *slog.Logger
 }
 
 func (l *Loader) store() *uri.Store {
@@ -122,10 +127,12 @@ func (l *Loader) Load(ctx context.Context, r *recipe.Recipe, file string, curren
 		return fail(&loadError{reasonDeserialize, "deserialize failed: " + err.Error()})
 	}
 	var md *Metadata
-	if r.ItemMetadata != nil && l.Metadata != nil {
-		if md, err = l.Metadata(ctx, r.ItemMetadata); err != nil {
+	if r.ItemMetadata != nil {
+		ix, err := metadata.Load(ctx, *r.ItemMetadata, metadata.Options{Getenv: l.Getenv, Logger: l.Logger})
+		if err != nil {
 			return fail(&loadError{reasonMetadata, "metadata load failed: " + err.Error()})
 		}
+		md = newMetadata(ix)
 	}
 	return &Entry{
 		Name: r.Name, File: file, Recipe: r,

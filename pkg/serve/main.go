@@ -72,6 +72,7 @@ func Main(ctx context.Context, f Flags, getenv env.Getenv, stderr io.Writer) err
 	loader := &Loader{
 		Options: artifact.Options{Caps: cfg.Caps, Ring: cfg.Signing, SkipVerify: cfg.DevUnsigned, NoMmap: cfg.NoMmap},
 		Threads: linalg.Threads(),
+		Getenv:  getenv, Logger: log,
 	}
 	s := New(cfg, log, loader, ropts)
 	s.Start(ctx)

@@ -29,6 +29,7 @@ type metrics struct {
 	rescanErrors  *prometheus.CounterVec
 	dirScanErrors *prometheus.CounterVec
 	swapLatency   prometheus.Histogram
+	metadataDrops *prometheus.CounterVec
 }
 
 func newMetrics(loaded func() float64) *metrics {
@@ -81,7 +82,10 @@ func newMetrics(loaded func() float64) *metrics {
 		Name: "recotem_swap_latency_seconds", Help: "Time from an artifact change on disk to its model being served.",
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.batchSize, m.elementErrors, m.degraded, m.outsideVerb,
+	m.metadataDrops = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recotem_metadata_index_build_errors_total", Help: "Metadata rows skipped while building the index.",
+	}, []string{"recipe"})
+	m.reg.MustRegister(m.metadataDrops, m.requests, m.latency, m.batchSize, m.elementErrors, m.degraded, m.outsideVerb,
 		m.modelLoaded, m.loadFailures, m.activeRecipes, m.swaps, m.statFailures, m.watcherErrors,
 		m.rescanErrors, m.dirScanErrors, m.swapLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

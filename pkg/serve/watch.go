@@ -338,6 +338,9 @@ func (w *watcher) poll(ctx context.Context, plan []planned, startup bool) {
 			same = true
 		}
 		w.s.reg.Set(e)
+		if !same && e.Metadata != nil && e.Metadata.Dropped > 0 {
+			w.s.m.metadataDrops.WithLabelValues(name).Add(float64(e.Metadata.Dropped))
+		}
 		mu.Lock()
 		w.markers[name] = marker
 		mu.Unlock()
