@@ -13,8 +13,10 @@ TAGS       := $(if $(filter openblas,$(BLAS)),blas,)
 CGO        := $(if $(filter openblas,$(BLAS)),1,0)
 
 # Every binary is its own module; pkg/ holds the shared libraries.
-CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-validate recotem-schema recotem-keygen
+CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-validate recotem-schema recotem-keygen recotem-source-bigquery
 MODULES    := pkg $(CMDS)
+# Packages with concurrency, tested again under the race detector.
+RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/...
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
 .PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve
@@ -33,6 +35,15 @@ test: build
 		echo "== go test $$m"; \
 		(cd $$m && $(GO) test -count=1 ./...) || exit 1; \
 	done
+	@echo "== go test -race (concurrent packages)"
+	@cd pkg && $(GO) test -race -short -count=1 $(RACE_PKGS)
+	@echo "== go test linalg, SIMD kernels (GOEXPERIMENT=simd)"
+	@cd pkg && GOEXPERIMENT=simd $(GO) test -count=1 ./linalg/
+	@if ldconfig -p 2>/dev/null | grep -q libopenblas; then \
+		echo "== go test linalg and DenseSLIM, OpenBLAS kernels (-tags blas)"; \
+		cd pkg && CGO_ENABLED=1 $(GO) test -tags blas -count=1 ./linalg/ ./algo/denseslim/; \
+	else echo "== skipping the blas build: libopenblas-dev is not installed"; fi
+	@if [ -x scripts/e2e.sh ]; then echo "== e2e"; scripts/e2e.sh; fi
 
 lint: fmt vet
 
