@@ -19,7 +19,7 @@ MODULES    := pkg $(CMDS)
 RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/...
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
-.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve
+.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve man
 
 all: build
 
@@ -62,6 +62,9 @@ install: build
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
 		mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
+	$(MAKE) man
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 bin/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/recotem
 	install -m 0644 contrib/env/recotem.env.example $(DESTDIR)$(PREFIX)/share/doc/recotem/
 
@@ -75,6 +78,12 @@ bench-serve: build
 
 quickstart: build
 	@scripts/quickstart.sh
+
+# One man page per binary, generated from its kingpin flags.
+man: build
+	@mkdir -p bin/man
+	@for c in $(filter-out recotem,$(PRESENT)); do bin/$$c --help-man > bin/man/$$c.1 || exit 1; done
+	@echo "man pages in bin/man/"
 
 clean:
 	rm -rf bin examples/*/artifacts examples/*/serve.log
