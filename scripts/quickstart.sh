@@ -23,7 +23,8 @@ echo "== recotem train recipe.yaml"
 "$bin/recotem" inspect artifacts/quickstart.recotem | head -3
 
 echo "== recotem serve --recipes . --port $port"
-"$bin/recotem" serve --recipes . --port "$port" 2>serve.log &
+log=$(mktemp)
+"$bin/recotem" serve --recipes . --port "$port" 2>"$log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true' EXIT
 
@@ -43,7 +44,7 @@ http() {
 
 for _ in $(seq 50); do
 	if http GET /v1/health 2>/dev/null | grep -q '"ok"'; then break; fi
-	if ! kill -0 $pid 2>/dev/null; then cat serve.log; exit 1; fi
+	if ! kill -0 $pid 2>/dev/null; then cat "$log"; exit 1; fi
 	sleep 0.1
 done
 echo "GET /v1/health → $(http GET /v1/health)"

@@ -119,7 +119,7 @@ var identifierKeys = map[string]bool{
 func policyFor(key string) policy {
 	k := strings.ToLower(key)
 	switch {
-	case k == "recipe_hash":
+	case k == "recipe_hash", k == "model_version":
 		return scrubDigest
 	case identifierKeys[k]:
 		return scrubURL

@@ -178,6 +178,8 @@ func TestRedactValues(t *testing.T) {
 		{"recipe_hash sha256: digest kept", "recipe_hash", "sha256:" + hex64, "sha256:" + hex64},
 		{"recipe_hash uppercase scrubbed", "recipe_hash", strings.ToUpper(hex64), RedactedHex64},
 		{"recipe_hash other scrubbed", "recipe_hash", "x " + hex64, "x " + RedactedHex64},
+		{"model_version digest kept", "model_version", "sha256:" + hex64, "sha256:" + hex64},
+		{"model_version other scrubbed", "model_version", "v " + hex64, "v " + RedactedHex64},
 		{"long recipe name kept", "recipe", b64_43, b64_43},
 		{"long name kept", "name", b64_43 + "-v2", b64_43 + "-v2"},
 		{"long recipe_name kept", "recipe_name", b64_43, b64_43},

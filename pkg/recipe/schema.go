@@ -195,7 +195,7 @@ func (Recipe) JSONSchemaExtend(s *jsonschema.Schema) {
 func (CSVSource) JSONSchemaExtend(s *jsonschema.Schema) {
 	sourceConst(s, TypeCSV)
 	describe(s, "path", "Local path or file, s3, gs, az, abfs, abfss, http, https URL.")
-	describe(s, "delimiter", "Field delimiter; more than one character is a regular expression.").Default = ","
+	describe(s, "delimiter", "Field delimiter; a longer string is matched literally, and \\s+ means any run of whitespace.").Default = ","
 	describe(s, "encoding", "Text encoding, applied after decompression.").Default = "utf-8"
 	describe(s, "header", "Index of the header row.").Default = 0
 	describe(s, "dtype", "Column types by column name.")

@@ -101,11 +101,11 @@ func logPosture(log *slog.Logger, cfg Config) {
 		apiKids = cfg.APIKeys.Kids()
 	}
 	log.Info("security.posture",
-		"auth", cfg.APIKeys != nil && !cfg.Insecure, "api_kids", apiKids,
-		"insecure_no_auth", cfg.Insecure, "dev_allow_unsigned", cfg.DevUnsigned,
+		"requires_api_keys", cfg.APIKeys != nil && !cfg.Insecure, "api_kids", apiKids,
+		"insecure", cfg.Insecure, "dev_allow_unsigned", cfg.DevUnsigned,
 		"signing_kids", signing, "env", cfg.Env, "host", cfg.Host, "port", cfg.Port,
 		"allowed_hosts", cfg.AllowedHosts, "metrics", cfg.Metrics)
 	if cfg.Insecure || cfg.DevUnsigned {
-		log.Warn("insecure_mode", "insecure_no_auth", cfg.Insecure, "dev_allow_unsigned", cfg.DevUnsigned)
+		log.Warn("insecure_mode", "insecure", cfg.Insecure, "dev_allow_unsigned", cfg.DevUnsigned)
 	}
 }

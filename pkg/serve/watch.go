@@ -96,7 +96,7 @@ func (w *watcher) run(ctx context.Context) {
 		case <-timer.C:
 		case <-w.pokeCh:
 		case ev := <-events:
-			if ev.Op == fsnotify.Chmod {
+			if ev.Op == fsnotify.Chmod || !w.relevant(ev.Name) {
 				timer.Stop()
 				continue
 			}
@@ -108,6 +108,20 @@ func (w *watcher) run(ctx context.Context) {
 		w.tick(ctx, false)
 		watchDirs()
 	}
+}
+
+// relevant reports whether a file event can change what is served: a
+// recipe file (*.yaml) in the recipes directory, or an artifact or pointer
+// (*.recotem). Other files (logs, temporary files) are ignored, so a log
+// written into a watched directory cannot trigger rescans; polling every
+// watch interval covers anything else (such as a Kubernetes ConfigMap's
+// symlink swap).
+func (w *watcher) relevant(name string) bool {
+	base := filepath.Base(name)
+	if strings.HasSuffix(base, ".recotem") {
+		return true
+	}
+	return strings.HasSuffix(base, ".yaml") && filepath.Clean(filepath.Dir(name)) == filepath.Clean(w.s.cfg.RecipesDir)
 }
 
 // dirs returns the directories to watch: the recipes directory and the
