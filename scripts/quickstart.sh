@@ -14,19 +14,20 @@ export RECOTEM_SIGNING_KEYS=$(sed -n 's/^env_entry=RECOTEM_SIGNING_KEYS=//p' <<<
 export RECOTEM_API_KEYS=$(sed -n 's/^env_entry=RECOTEM_API_KEYS=//p' <<<"$api")
 api_key=$(sed -n 's/^plaintext=//p' <<<"$api")
 export RECOTEM_LOG_FORMAT=${RECOTEM_LOG_FORMAT:-console}
+log=$(mktemp)
 
 echo "== recotem validate recipe.yaml"
-"$bin/recotem" validate recipe.yaml
+"$bin/recotem" validate recipe.yaml 2>>"$log"
 
 echo "== recotem train recipe.yaml"
-"$bin/recotem" train recipe.yaml -q
-"$bin/recotem" inspect artifacts/quickstart.recotem | head -3
+"$bin/recotem" train recipe.yaml -q --json 2>>"$log"
+echo "== recotem inspect artifacts/quickstart.recotem"
+"$bin/recotem" inspect artifacts/quickstart.recotem 2>>"$log" | head -4
 
 echo "== recotem serve --recipes . --port $port"
-log=$(mktemp)
 "$bin/recotem" serve --recipes . --port "$port" 2>"$log" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true' EXIT
+trap 'kill -TERM $pid 2>/dev/null || true; rm -f "$log"' EXIT
 
 # http METHOD PATH [BODY]: a request to the server (curl when present,
 # otherwise bash's /dev/tcp, so a bare Debian with Go is enough).
@@ -57,5 +58,7 @@ http POST /v1/recipes/quickstart:recommend-related '{"seed_items":["item003"],"l
 echo
 kill -TERM $pid
 wait $pid
+status=$?
 trap - EXIT
-echo "== server stopped (exit $?)"
+rm -f "$log"
+echo "== server stopped (exit $status)"
