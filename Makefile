@@ -19,7 +19,7 @@ MODULES    := pkg $(CMDS)
 RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/...
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
-.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve man
+.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve man e2e
 
 all: build
 
@@ -33,7 +33,7 @@ build:
 test: build
 	@for m in $(MODULES); do \
 		echo "== go test $$m"; \
-		(cd $$m && $(GO) test -count=1 ./...) || exit 1; \
+		(cd $$m && RECOTEM_EXAMPLES_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...) || exit 1; \
 	done
 	@echo "== go test -race (concurrent packages)"
 	@cd pkg && $(GO) test -race -short -count=1 $(RACE_PKGS)
@@ -68,6 +68,9 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/share/doc/recotem
 	install -m 0644 contrib/env/recotem.env.example $(DESTDIR)$(PREFIX)/share/doc/recotem/
 
+e2e: build
+	@scripts/e2e.sh
+
 bench: bench-engine bench-serve
 
 bench-engine:
@@ -86,4 +89,4 @@ man: build
 	@echo "man pages in bin/man/"
 
 clean:
-	rm -rf bin examples/*/artifacts examples/*/serve.log
+	rm -rf bin examples/*/artifacts examples/*/serve.log examples/sql-sqlite/data/*.db

@@ -30,10 +30,53 @@ type InspectOptions struct {
 	Stdout io.Writer
 	// Log receives warnings (may be nil).
 	Log *slog.Logger
+	// ReadRemote reads an object-store or HTTPS URI, at most limit bytes;
+	// nil refuses such URIs. The bytes are verified by the HMAC before use.
+	ReadRemote func(uri string, limit int64) ([]byte, error)
 }
 
 var repairPattern = regexp.MustCompile(`^[a-z][a-z0-9+.\-]+:/[^/]`)
 var uriPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*://`)
+
+// readArtifact reads a local artifact (memory-mapped when mmap) or, with
+// readRemote, one behind an object-store or HTTPS URI.
+func readArtifact(name string, limit int64, mmap bool, readRemote func(string, int64) ([]byte, error)) ([]byte, func() error, error) {
+	if readRemote == nil || !uriPattern.MatchString(name) || strings.HasPrefix(strings.ToLower(name), "file:") {
+		path, err := LocalPath(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, release, _, err := ReadResolved(path, limit, mmap)
+		return data, release, err
+	}
+	b, err := ReadURI(name, limit, readRemote)
+	return b, func() error { return nil }, err
+}
+
+// ReadURI reads the artifact at an object-store or HTTPS URI through read,
+// asking for at most limit+1 bytes (more is "exceeds cap"), and follows a
+// pointer object in the same prefix one level, as ReadResolved does for
+// files. Errors carry exitcode.Artifact.
+func ReadURI(name string, limit int64, read func(uri string, max int64) ([]byte, error)) ([]byte, error) {
+	get := func(u string) ([]byte, error) {
+		b, err := read(u, limit+1)
+		if err != nil {
+			return nil, exitcode.Reasoned(exitcode.Artifact, ReasonRead, "Cannot read artifact '%s': %v", u, err)
+		}
+		if int64(len(b)) > limit {
+			return nil, capErr(int64(len(b)), limit)
+		}
+		return b, nil
+	}
+	b, err := get(name)
+	if err != nil {
+		return nil, err
+	}
+	if target, ok := ParsePointer(b); ok {
+		return get(name[:strings.LastIndexByte(name, '/')+1] + target)
+	}
+	return b, nil
+}
 
 // RepairURI turns "scheme:/x" into "scheme://x" (a single slash lost by a
 // shell or a path join), as the reference does; other text is unchanged.
@@ -85,8 +128,8 @@ func LocalPath(s string) (string, error) {
 // crashes with exit 1 on any invalid serve variable; here a payload cap
 // above the artifact cap is a configuration error, exit 8); a NaN or
 // infinite number in a header prints as in the reference but is null in
-// --json output; and URIs other than file:// are refused with an artifact
-// error (this build has no object-store or HTTP reader).
+// --json output; object-store and HTTPS URIs are read through
+// opt.ReadRemote.
 func Inspect(opt InspectOptions) error {
 	getenv := opt.Getenv
 	if opt.DevAllowUnsigned {
@@ -101,11 +144,7 @@ func Inspect(opt InspectOptions) error {
 		return fmt.Errorf("Configuration error: %w", err)
 	}
 	name := RepairURI(opt.Artifact)
-	path, err := LocalPath(name)
-	if err != nil {
-		return err
-	}
-	data, release, _, err := ReadResolved(path, caps.Artifact, MmapFromEnv(getenv))
+	data, release, err := readArtifact(name, caps.Artifact, MmapFromEnv(getenv), opt.ReadRemote)
 	if err != nil {
 		if exitcode.ReasonOf(err) == ReasonCap {
 			return fmt.Errorf("Artifact parse failed: %w", err)

@@ -57,7 +57,9 @@ func (b *Body) Read(p []byte) (int, error) {
 	b.h.Write(p[:n])
 	switch {
 	case err == io.EOF:
-		b.err = checkDigest(b.h.Sum(nil), b.want)
+		if b.want != nil {
+			b.err = checkDigest(b.h.Sum(nil), b.want)
+		}
 		if b.err == nil {
 			b.err = io.EOF
 		}

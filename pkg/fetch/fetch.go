@@ -146,6 +146,35 @@ func (c *Client) Get(ctx context.Context, rawURL, sha256 string) ([]byte, error)
 	return io.ReadAll(b)
 }
 
+// GetAuthenticated downloads rawURL with every guard of Get except the
+// sha256 pin. It is only for content that carries its own authentication
+// and is verified by the caller before any byte is interpreted: signed
+// artifacts (`recotem inspect https://...`), whose HMAC is checked next.
+// Data sources must use Get.
+func (c *Client) GetAuthenticated(ctx context.Context, rawURL string) ([]byte, error) {
+	u, red, err := c.parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = TimeoutFromEnv()
+	}
+	max := c.MaxBytes
+	if max <= 0 {
+		max = uri.MaxDownloadBytes()
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	resp, final, err := c.follow(dctx, ctx, u, red, timeout)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	b := newBody(resp, final, nil, max, timeout, cancel, ctx, c)
+	defer b.Close()
+	return io.ReadAll(b)
+}
+
 // Probe is the validate-time check of an HTTP(S) source: the URL rules and
 // the public-host check, without any request. With AllowPrivate the host is
 // not even resolved.

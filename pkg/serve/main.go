@@ -16,6 +16,7 @@ import (
 	"github.com/codelibs/recotem-go/pkg/linalg"
 	"github.com/codelibs/recotem-go/pkg/logx"
 	"github.com/codelibs/recotem-go/pkg/recipe"
+	"github.com/codelibs/recotem-go/pkg/source"
 )
 
 // Flags are the command-line settings of `recotem serve`.
@@ -68,7 +69,11 @@ func Main(ctx context.Context, f Flags, getenv env.Getenv, stderr io.Writer) err
 	}
 	logPosture(log, cfg)
 
-	ropts := recipe.LoadOptions{ValidateParams: catalog.ValidateParams}
+	plugins, err := source.Discover(ctx, source.ExecPath(getenv))
+	if err != nil {
+		return fmt.Errorf("Server startup failed: %w", err)
+	}
+	ropts := recipe.LoadOptions{ValidateParams: catalog.ValidateParams, Plugins: plugins.Types()}
 	loader := &Loader{
 		Options: artifact.Options{Caps: cfg.Caps, Ring: cfg.Signing, SkipVerify: cfg.DevUnsigned, NoMmap: cfg.NoMmap},
 		Threads: linalg.Threads(),

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/codelibs/recotem-go/pkg/artifact"
-	"github.com/codelibs/recotem-go/pkg/exitcode"
 	"github.com/codelibs/recotem-go/pkg/uri"
 )
 
@@ -18,7 +17,7 @@ func isRemote(p string) bool {
 // OpenArtifact opens the artifact at a recipe's output path: local paths
 // (and file:// URIs) are memory-mapped unless opt.NoMmap; object-store
 // URIs (s3, gs, az, abfs, abfss) are read through store with the artifact
-// cap, and a pointer object is resolved in the same prefix (one level).
+// cap (artifact.ReadURI resolves a pointer object).
 func OpenArtifact(ctx context.Context, store *uri.Store, p string, opt artifact.Options) (*artifact.Artifact, error) {
 	if !isRemote(p) {
 		return artifact.Open(localPath(p), opt)
@@ -27,21 +26,9 @@ func OpenArtifact(ctx context.Context, store *uri.Store, p string, opt artifact.
 	if limit <= 0 {
 		limit = artifact.DefaultArtifactCap
 	}
-	read := func(u string) ([]byte, error) {
-		b, err := store.ReadAll(ctx, u, limit)
-		if err != nil {
-			return nil, exitcode.Reasoned(exitcode.Artifact, artifact.ReasonRead, "%v", err)
-		}
-		return b, nil
-	}
-	b, err := read(p)
+	b, err := artifact.ReadURI(p, limit, func(u string, max int64) ([]byte, error) { return store.ReadAll(ctx, u, max) })
 	if err != nil {
 		return nil, err
-	}
-	if target, ok := artifact.ParsePointer(b); ok {
-		if b, err = read(sibling(p, target)); err != nil {
-			return nil, err
-		}
 	}
 	return artifact.OpenBytes(b, opt)
 }

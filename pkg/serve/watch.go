@@ -30,6 +30,7 @@ type fileState struct {
 	size    int64
 	recipe  *recipe.Recipe // last good parse
 	err     string         // current parse error, "" if the file parses
+	secure  bool           // the parse error is a security violation
 	stub    string         // stable stub name for a file that never parsed
 	changed bool           // re-parsed in this tick
 }
@@ -213,7 +214,7 @@ func (w *watcher) rescan() []planned {
 		}
 		r, err := recipe.Load(p, w.s.recipe)
 		if err != nil {
-			next.err = err.Error()
+			next.err, next.secure = err.Error(), recipe.IsSecurity(err)
 			if old != nil {
 				next.recipe = old.recipe
 			}
@@ -265,6 +266,11 @@ func (w *watcher) rescan() []planned {
 		if cur, ok := w.s.reg.Get(f.stub); !ok || cur.Loaded || cur.Err != msg {
 			w.s.reg.Set(stub(f.stub, p, nil, msg))
 			w.s.m.loadFailures.WithLabelValues(f.stub, reasonYAML).Inc()
+			if f.secure {
+				w.s.log.Error("recipe_security_violation_skipped", "file", p, "error", f.err)
+			} else {
+				w.s.log.Warn("recipe_load_error_skipped", "file", p, "error", f.err)
+			}
 		}
 	}
 	for _, e := range w.s.reg.List() {
