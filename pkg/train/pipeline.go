@@ -177,8 +177,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, p.fail(err)
 		}
 		defer l.Release()
+		if remote {
+			// The flock only excludes trainers on this host; a lease object
+			// beside the artifact excludes the other hosts.
+			var cancel context.CancelCauseFunc
+			ctx, cancel = context.WithCancelCause(ctx)
+			defer cancel(nil)
+			store := o.Store
+			if store == nil {
+				store = uri.Default
+			}
+			lease, err := lock.AcquireLease(ctx, store, lock.LeaseURI(r.Output.Path), tune.OwnerID(runID), timeout, cancel)
+			switch {
+			case errors.Is(err, lock.ErrBusy) && !o.FailOnBusy:
+				log.Info("recipe_lock_contended_skipping", "lease", lock.LeaseURI(r.Output.Path))
+				return &Result{Recipe: r.Name, RunID: runID, Skipped: true}, nil
+			case err != nil:
+				return nil, p.fail(err)
+			}
+			defer lease.Release(context.WithoutCancel(ctx))
+		}
 	}
 	res, err := p.run(ctx, ring)
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, lock.ErrLeaseLost) {
+		err = cause
+	}
 	if err != nil {
 		return nil, p.fail(err)
 	}
