@@ -156,10 +156,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	if !o.NoLock {
 		path, remote := lock.Path(r.Output.Path, strings.TrimSpace(getenv("RECOTEM_LOCK_DIR")))
-		if remote {
-			log.Warn("recipe_lock_local_only", "output_path", r.Output.Path, "lock_path", path,
-				"advice", "the lock only excludes trainers on this host")
-		}
 		timeout := time.Duration(o.LockTimeout * float64(time.Second))
 		if o.LockTimeout == -1 {
 			timeout = -1
@@ -187,6 +183,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if store == nil {
 				store = uri.Default
 			}
+			log.Info("recipe_lock_lease", "lock_path", path, "lease", lock.LeaseURI(r.Output.Path))
 			lease, err := lock.AcquireLease(ctx, store, lock.LeaseURI(r.Output.Path), tune.OwnerID(runID), timeout, cancel)
 			switch {
 			case errors.Is(err, lock.ErrBusy) && !o.FailOnBusy:
