@@ -1,0 +1,235 @@
+package ials
+
+import (
+	"errors"
+	"math"
+)
+
+// errSingular reports a row system that is not positive definite.
+var errSingular = errors.New("singular system")
+
+// solver holds one worker's scratch vectors for the row solves.
+type solver struct {
+	k        int
+	beta     float32   // b = Σ (c + beta) v: 0 for IALSPP, α0 for ORIGINAL
+	diag     []float32 // CG: P is diag(diag) in the current basis (nil: dense)
+	r, p, ap []float32
+	e, w     []float32 // per-interaction scratch: dots with p, weights
+	d        []float32 // gathered predictions (item half)
+	a        []float32 // Cholesky: the row matrix (float32)
+	l        []float64 // Cholesky: its factor
+	b        []float64
+}
+
+// sparseDots sets e_j = v_j·p for the rows v_j of y listed in idx.
+func sparseDots(e, p, y []float32, idx []int32, k int) {
+	n := len(idx)
+	e = e[:n]
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
+		e[j], e[j+1], e[j+2], e[j+3] = dot4(p, y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
+	}
+	for ; j < n; j++ {
+		i := int(idx[j])
+		e[j] = dot(p, y[i*k:i*k+k])
+	}
+}
+
+// sparseAxpy adds Σ_j w_j v_j to out for the rows v_j of y listed in idx.
+func sparseAxpy(out, w, y []float32, idx []int32, k int) {
+	n := len(idx)
+	w = w[:n]
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
+		axpy4(out, w[j], w[j+1], w[j+2], w[j+3], y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
+	}
+	for ; j < n; j++ {
+		i := int(idx[j])
+		axpy(out, w[j], y[i*k:i*k+k])
+	}
+}
+
+// grow returns s resized to n, reallocating when its capacity is short.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// cg runs up to steps conjugate-gradient iterations (K when steps is 0) on
+// the row system A x = b, starting from x (warm) or from 0 (!warm), with
+// A·p = P·p + reg·p + Σ c (v·p) v.
+//
+// d tracks the predictions d_j = v_j·x. On entry it holds them for the
+// starting x when known (have), and on return it holds them for the final
+// x: they are updated as d += α·(v_j·p) from the dots each step computes
+// anyway, so the next half-epoch's residual needs no pass of its own. For
+// the same reason the last step skips the residual update (its A·p needs
+// only the dots, not the accumulation).
+func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, reg float32, steps int, warm bool) error {
+	k, n := s.k, len(idx)
+	if steps <= 0 {
+		steps = k
+	}
+	r, p, ap := s.r, s.p, s.ap
+	s.e = grow(s.e, n)
+	s.w = grow(s.w, n)
+	e, w := s.e, s.w
+	c, d = c[:n], d[:n]
+	if !warm {
+		clear(x)
+		clear(d)
+	} else if !have {
+		sparseDots(d, x, y, idx, k)
+	}
+	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
+	if warm && s.diag != nil {
+		for a, l := range s.diag[:len(r)] {
+			r[a] = -(l + reg) * x[a]
+		}
+	} else if warm && pm != nil {
+		matVec(r, pm, x)
+		for a := range r {
+			r[a] = -r[a] - reg*x[a]
+		}
+	} else {
+		for a := range r {
+			r[a] = -reg * x[a]
+		}
+	}
+	for j := range w {
+		w[j] = c[j] + s.beta - c[j]*d[j]
+	}
+	sparseAxpy(r, w, y, idx, k)
+	copy(p, r)
+	rr := dot(r, r)
+	for it := 0; it < steps; it++ {
+		if rr <= 1e-20 {
+			break
+		}
+		// pᵀAp = pᵀPp + reg‖p‖² + Σ c_j (v_j·p)².
+		sparseDots(e, p, y, idx, k)
+		if s.diag != nil {
+			for a, l := range s.diag[:len(ap)] {
+				ap[a] = (l + reg) * p[a]
+			}
+		} else if pm != nil {
+			matVec(ap, pm, p)
+			axpy(ap, reg, p)
+		} else {
+			for a := range ap {
+				ap[a] = reg * p[a]
+			}
+		}
+		pap := dot(p, ap)
+		for j, ej := range e {
+			pap += c[j] * ej * ej
+		}
+		if !(pap > 0) || math.IsInf(float64(pap), 0) {
+			return errSingular
+		}
+		alpha := rr / pap
+		axpy(x, alpha, p)
+		axpy(d, alpha, e)
+		if it == steps-1 {
+			break
+		}
+		// r −= α·A·p.
+		axpy(r, -alpha, ap)
+		for j, ej := range e {
+			w[j] = -alpha * c[j] * ej
+		}
+		sparseAxpy(r, w, y, idx, k)
+		rrNew := dot(r, r)
+		if rrNew <= 1e-20 {
+			break
+		}
+		beta := rrNew / rr
+		for a := range p {
+			p[a] = r[a] + beta*p[a]
+		}
+		rr = rrNew
+	}
+	return nil
+}
+
+// cholesky solves A x = b exactly, with A = P + reg·I + Σ c v vᵀ and
+// b = Σ (c+β) v, in float64.
+func (s *solver) cholesky(x, y, pm []float32, idx []int32, c []float32, reg float32) error {
+	k := s.k
+	if s.a == nil {
+		s.a = make([]float32, k*k)
+		s.l = make([]float64, k*k)
+		s.b = make([]float64, k)
+	}
+	a, l, b := s.a, s.l, s.b
+	if pm != nil {
+		copy(a, pm)
+	} else {
+		clear(a)
+	}
+	gramAdd(a, y, k, idx, c)
+	clear(b)
+	for j, i := range idx {
+		w := float64(c[j] + s.beta)
+		for q, v := range y[int(i)*k : int(i)*k+k] {
+			b[q] += w * float64(v)
+		}
+	}
+	// Cholesky A = L Lᵀ, reading the upper triangle of a, writing L row-major.
+	for i := 0; i < k; i++ {
+		li := l[i*k : i*k+k]
+		for j := 0; j <= i; j++ {
+			lj := l[j*k : j*k+k]
+			sum := float64(a[j*k+i]) // a is symmetric: A[i][j] = upper A[j][i]
+			if i == j {
+				sum += float64(reg)
+			}
+			sum -= dot64(li[:j], lj[:j])
+			if i == j {
+				if !(sum > 0) {
+					return errSingular
+				}
+				li[i] = math.Sqrt(sum)
+			} else {
+				li[j] = sum / lj[j]
+			}
+		}
+	}
+	// Forward (L z = b) then backward (Lᵀ x = z) substitution, in b.
+	for i := 0; i < k; i++ {
+		b[i] = (b[i] - dot64(l[i*k:i*k+i], b[:i])) / l[i*k+i]
+	}
+	for i := k - 1; i >= 0; i-- {
+		sum := b[i]
+		for q := i + 1; q < k; q++ {
+			sum -= l[q*k+i] * b[q]
+		}
+		b[i] = sum / l[i*k+i]
+	}
+	for q := range x {
+		x[q] = float32(b[q])
+	}
+	return nil
+}
+
+// dot64 returns a·b over len(a) elements with four accumulators (the
+// Cholesky inner loop is otherwise bound by the add latency).
+func dot64(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	for len(a) >= 4 && len(b) >= 4 {
+		s0 += a[0] * b[0]
+		s1 += a[1] * b[1]
+		s2 += a[2] * b[2]
+		s3 += a[3] * b[3]
+		a, b = a[4:], b[4:]
+	}
+	for i := range a {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -1,0 +1,196 @@
+package svd
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/codelibs/recotem-go/pkg/algo"
+	"github.com/codelibs/recotem-go/pkg/algo/algotest"
+	"github.com/codelibs/recotem-go/pkg/sparse"
+)
+
+func randomBinary(rows, cols int, density float64, seed uint64) *sparse.CSR {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	m := &sparse.CSR{Rows: rows, Cols: cols, Indptr: []int64{0}}
+	for u := 0; u < rows; u++ {
+		for i := 0; i < cols; i++ {
+			if rng.Float64() < density {
+				m.Indices = append(m.Indices, int32(i))
+				m.Data = append(m.Data, 1)
+			}
+		}
+		m.Indptr = append(m.Indptr, int64(len(m.Indices)))
+	}
+	return m
+}
+
+func fit(t *testing.T, p algo.Params, x *sparse.CSR) *Model {
+	t.Helper()
+	m, err := New(p, algo.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Fit(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func denseRow(x *sparse.CSR, u int) []float64 {
+	r := make([]float64, x.Cols)
+	idx, val := x.Row(u)
+	for j, i := range idx {
+		r[i] = float64(val[j])
+	}
+	return r
+}
+
+// TestResidual: on a 200×512 10%-dense binary X with n_components 200 (the
+// rank of X), both the user reconstruction z·Vᵀ and the cold one
+// (x·V)·Vᵀ reproduce X with a relative squared residual below 1e-3, as
+// irspack's test.
+func TestResidual(t *testing.T) {
+	x := randomBinary(200, 512, 0.1, 1)
+	m := fit(t, algo.Params{"n_components": 200}, x)
+	if m.Rank() != 200 {
+		t.Fatalf("rank %d, want 200", m.Rank())
+	}
+	users := make([]int32, x.Rows)
+	for u := range users {
+		users[u] = int32(u)
+	}
+	hot := make([]float32, x.Rows*x.Cols)
+	m.ScoreUsers(x, users, hot)
+	cold := make([]float32, x.Cols)
+	var norm, resHot, resCold float64
+	for u := 0; u < x.Rows; u++ {
+		want := denseRow(x, u)
+		idx, _ := x.Row(u)
+		m.ScoreProfile(idx, cold)
+		for i, w := range want {
+			norm += w * w
+			resHot += (w - float64(hot[u*x.Cols+i])) * (w - float64(hot[u*x.Cols+i]))
+			resCold += (w - float64(cold[i])) * (w - float64(cold[i]))
+		}
+	}
+	if resHot/norm >= 1e-3 || resCold/norm >= 1e-3 {
+		t.Fatalf("relative squared residual: hot %.2e, cold %.2e; want < 1e-3", resHot/norm, resCold/norm)
+	}
+}
+
+// TestRankOne: a rank-one matrix is reproduced exactly by one component.
+func TestRankOne(t *testing.T) {
+	a := []float32{1, 2, 0, 3}
+	b := []float32{2, 0, 1, 1, 0.5}
+	x := &sparse.CSR{Rows: len(a), Cols: len(b), Indptr: []int64{0}}
+	for _, ai := range a {
+		for j, bj := range b {
+			if ai*bj != 0 {
+				x.Indices = append(x.Indices, int32(j))
+				x.Data = append(x.Data, ai*bj)
+			}
+		}
+		x.Indptr = append(x.Indptr, int64(len(x.Indices)))
+	}
+	m := fit(t, algo.Params{"n_components": 1}, x)
+	s := make([]float32, len(b))
+	for u, ai := range a {
+		m.ScoreUsers(x, []int32{int32(u)}, s)
+		for j, bj := range b {
+			if math.Abs(float64(s[j]-ai*bj)) > 1e-4 {
+				t.Errorf("score(%d,%d) = %v, want %v", u, j, s[j], ai*bj)
+			}
+		}
+	}
+	// V is unit-norm and ∝ b.
+	var n float64
+	for j := range b {
+		n += float64(m.v[j] * m.v[j])
+	}
+	if math.Abs(n-1) > 1e-5 {
+		t.Errorf("‖v‖² = %v, want 1", n)
+	}
+}
+
+// TestClamp: n_components ≥ items becomes items−1; a single item is an
+// error; a rank-deficient matrix (an empty user) still fits.
+func TestClamp(t *testing.T) {
+	x := &sparse.CSR{Rows: 4, Cols: 5, Indptr: []int64{0, 5, 7, 8, 8},
+		Indices: []int32{0, 1, 2, 3, 4, 1, 3, 2}, Data: []float32{1, 1, 2, 3, 4, 1, 1, 1}}
+	for _, k := range []int{5, 6, 100} {
+		m := fit(t, algo.Params{"n_components": k}, x)
+		if m.Rank() != 4 {
+			t.Errorf("n_components %d: rank %d, want 4", k, m.Rank())
+		}
+		if m.Params()["n_components"] != k {
+			t.Errorf("n_components %d: Params reports %v", k, m.Params()["n_components"])
+		}
+		algotest.CheckRoundTrip(t, Spec, m, x)
+	}
+	one := &sparse.CSR{Rows: 2, Cols: 1, Indptr: []int64{0, 1, 2}, Indices: []int32{0, 0}, Data: []float32{1, 1}}
+	m, _ := New(nil, algo.Options{})
+	if err := m.Fit(context.Background(), one); err == nil {
+		t.Error("Fit on a single item succeeded")
+	}
+}
+
+// TestCancel: a cancelled context stops the fit.
+func TestCancel(t *testing.T) {
+	x := randomBinary(100, 80, 0.1, 2)
+	m, _ := New(algo.Params{"n_components": 8}, algo.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Fit(ctx, x); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit = %v, want context.Canceled", err)
+	}
+}
+
+// TestDeterministic: a fixed seed gives identical components at any thread
+// count.
+func TestDeterministic(t *testing.T) {
+	x := randomBinary(150, 120, 0.1, 4)
+	a := fit(t, algo.Params{"n_components": 12}, x)
+	b, _ := New(algo.Params{"n_components": 12}, algo.Options{Threads: 1})
+	if err := b.Fit(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.v {
+		if a.v[i] != b.v[i] {
+			t.Fatalf("component value %d: %v at 2 threads, %v at 1", i, a.v[i], b.v[i])
+		}
+	}
+}
+
+// TestParams: defaults and validation.
+func TestParams(t *testing.T) {
+	m, err := New(nil, algo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Params()["n_components"] != 4 || m.Params()["random_seed"] != 0 {
+		t.Errorf("defaults %v", m.Params())
+	}
+	for _, bad := range []algo.Params{{"n_components": 0}, {"n_components": "x"}, {"algorithm": "arpack"}} {
+		if _, err := New(bad, algo.Options{}); err == nil {
+			t.Errorf("New(%v) succeeded", bad)
+		}
+	}
+}
+
+// TestMalformed: an inconsistent matrix is an error, not a panic.
+func TestMalformed(t *testing.T) {
+	for name, x := range map[string]*sparse.CSR{
+		"nil":          nil,
+		"short indptr": {Rows: 2, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{0}, Data: []float32{1}},
+		"column range": {Rows: 1, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{3}, Data: []float32{1}},
+		"indptr end":   {Rows: 1, Cols: 3, Indptr: []int64{0, 2}, Indices: []int32{0}, Data: []float32{1}},
+	} {
+		m, _ := New(nil, algo.Options{})
+		if err := m.Fit(context.Background(), x); err == nil {
+			t.Errorf("%s: Fit succeeded", name)
+		}
+	}
+}
