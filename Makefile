@@ -5,6 +5,11 @@ GO         ?= go
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BLAS       ?=
+# SIMD=1 builds the AVX2 kernels of simd/archsimd (GOEXPERIMENT=simd);
+# BLAS=openblas links OpenBLAS for the dense level-3 work (cgo). The default
+# build is pure Go and static.
+SIMD       ?=
+GOEXP      := $(if $(SIMD),simd,$(GOEXPERIMENT))
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/version.Version=$(VERSION)
 SYSTEMDUNITDIR ?= /lib/systemd/system
@@ -27,7 +32,7 @@ build:
 	@mkdir -p bin
 	@for c in $(PRESENT); do \
 		echo "go build $$c"; \
-		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
+		GOEXPERIMENT=$(GOEXP) CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
 	done
 
 test: build
