@@ -38,12 +38,12 @@ build:
 test: build
 	@for m in $(MODULES); do \
 		echo "== go test $$m"; \
-		(cd $$m && RECOTEM_EXAMPLES_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...) || exit 1; \
+		(cd $$m && RECOTEM_TEST_EXAMPLES_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...) || exit 1; \
 	done
 	@echo "== go test -race (concurrent packages)"
 	@cd pkg && $(GO) test -race -short -count=1 $(RACE_PKGS)
-	@echo "== go test linalg, SIMD kernels (GOEXPERIMENT=simd)"
-	@cd pkg && GOEXPERIMENT=simd $(GO) test -count=1 ./linalg/
+	@echo "== go test linalg and IALS, SIMD kernels (GOEXPERIMENT=simd)"
+	@cd pkg && GOEXPERIMENT=simd $(GO) test -count=1 ./linalg/ ./algo/ials/
 	@if ldconfig -p 2>/dev/null | grep -q libopenblas; then \
 		echo "== go test linalg and DenseSLIM, OpenBLAS kernels (-tags blas)"; \
 		cd pkg && CGO_ENABLED=1 $(GO) test -tags blas -count=1 ./linalg/ ./algo/denseslim/; \

@@ -6,7 +6,7 @@
 // the server with SIGTERM.
 //
 // The test builds the binaries into a temporary directory; set
-// RECOTEM_EXAMPLES_BIN to a directory of already built ones (such as bin/
+// RECOTEM_TEST_EXAMPLES_BIN to a directory of already built ones (such as bin/
 // after `make build`) to skip that. -short skips the whole test.
 //
 // The example data sets are generated deterministically by the tests of this

@@ -425,14 +425,14 @@ func (c *client) do(method, path string, body, out any) string {
 }
 
 // buildCommands builds the binaries into a temporary directory, or returns
-// $RECOTEM_EXAMPLES_BIN when it is set (`make test` points it at the fresh
+// $RECOTEM_TEST_EXAMPLES_BIN when it is set (`make test` points it at the fresh
 // bin/ directory to save a build).
 func buildCommands(t *testing.T, root string) string {
 	t.Helper()
-	if dir := os.Getenv("RECOTEM_EXAMPLES_BIN"); dir != "" {
+	if dir := os.Getenv("RECOTEM_TEST_EXAMPLES_BIN"); dir != "" {
 		for _, c := range commands {
 			if _, err := os.Stat(filepath.Join(dir, c)); err != nil {
-				t.Fatalf("RECOTEM_EXAMPLES_BIN: %v", err)
+				t.Fatalf("RECOTEM_TEST_EXAMPLES_BIN: %v", err)
 			}
 		}
 		return dir
