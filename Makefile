@@ -24,7 +24,7 @@ MODULES    := pkg $(CMDS)
 RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/...
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
-.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve man e2e
+.PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve bench-train man e2e
 
 all: build
 
@@ -76,7 +76,10 @@ install: build
 e2e: build
 	@scripts/e2e.sh
 
-bench: bench-engine bench-serve
+bench: bench-engine bench-serve bench-train
+
+bench-train: build
+	@scripts/bench-train.sh
 
 bench-engine:
 	@scripts/bench-engine.sh
