@@ -43,6 +43,7 @@ type Lease struct {
 	URI   string
 	owner string
 	store *uri.Store
+	ttl   time.Duration
 
 	stop chan struct{}
 	done chan struct{}
@@ -58,14 +59,14 @@ func LeaseURI(output string) string { return output + ".lease" }
 // then exit 6 lock_timeout). onLost is called (once, from another goroutine)
 // if the lease is lost while held; train cancels its run there.
 func AcquireLease(ctx context.Context, store *uri.Store, u, owner string, timeout time.Duration, onLost func(error)) (*Lease, error) {
-	start := time.Now()
+	start, ttl := time.Now(), leaseTTL
 	for {
-		ok, err := tryLease(ctx, store, u, owner)
+		ok, err := tryLease(ctx, store, u, owner, ttl)
 		if err != nil {
 			return nil, fmt.Errorf("lease %s: %w", uri.Redact(u), err)
 		}
 		if ok {
-			l := &Lease{URI: u, owner: owner, store: store, stop: make(chan struct{}), done: make(chan struct{})}
+			l := &Lease{URI: u, owner: owner, store: store, ttl: ttl, stop: make(chan struct{}), done: make(chan struct{})}
 			go l.renew(onLost)
 			return l, nil
 		}
@@ -86,8 +87,8 @@ func AcquireLease(ctx context.Context, store *uri.Store, u, owner string, timeou
 
 // tryLease makes one attempt: create the lease, or take over an expired
 // one. ok is false when a live lease of another owner exists.
-func tryLease(ctx context.Context, store *uri.Store, u, owner string) (bool, error) {
-	rec, _ := json.Marshal(leaseRecord{Owner: owner, Expires: time.Now().Add(leaseTTL).UTC()})
+func tryLease(ctx context.Context, store *uri.Store, u, owner string, ttl time.Duration) (bool, error) {
+	rec, _ := json.Marshal(leaseRecord{Owner: owner, Expires: time.Now().Add(ttl).UTC()})
 	err := store.CreateExclusive(ctx, u, rec)
 	if err == nil {
 		return verifyLease(ctx, store, u, owner)
@@ -139,7 +140,7 @@ func verifyLease(ctx context.Context, store *uri.Store, u, owner string) (bool, 
 // that it is still ours.
 func (l *Lease) renew(onLost func(error)) {
 	defer close(l.done)
-	every := leaseTTL / 3
+	every := l.ttl / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -168,7 +169,7 @@ func (l *Lease) extend(ctx context.Context) error {
 	if err != nil || !ok {
 		return ErrLeaseLost
 	}
-	rec, _ := json.Marshal(leaseRecord{Owner: l.owner, Expires: time.Now().Add(leaseTTL).UTC()})
+	rec, _ := json.Marshal(leaseRecord{Owner: l.owner, Expires: time.Now().Add(l.ttl).UTC()})
 	if err := l.store.WriteFile(ctx, l.URI, rec); err != nil {
 		return fmt.Errorf("renewing lease: %w", err)
 	}

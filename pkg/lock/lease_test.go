@@ -79,7 +79,7 @@ func TestLease(t *testing.T) {
 func TestLeaseLost(t *testing.T) {
 	ctx := context.Background()
 	saved := leaseTTL
-	leaseTTL = 300 * time.Millisecond
+	leaseTTL = 2 * time.Second
 	defer func() { leaseTTL = saved }()
 	u := filepath.Join(t.TempDir(), "m.recotem.lease")
 	store := &uri.Store{}
@@ -89,7 +89,7 @@ func TestLeaseLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Renewal keeps it alive past its TTL.
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if _, err := AcquireLease(ctx, store, u, "host-b", 0, nil); !errors.Is(err, ErrBusy) {
 		t.Fatalf("renewed lease taken: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestLeaseLost(t *testing.T) {
 		if !errors.Is(err, ErrLeaseLost) || exitcode.Of(err) != exitcode.Lock {
 			t.Errorf("lost: %v", err)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("a lost lease was not noticed")
 	}
 	if err := l.Release(ctx); !errors.Is(err, ErrLeaseLost) {
