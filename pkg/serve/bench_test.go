@@ -255,3 +255,8 @@ func BenchmarkRelatedIALS(b *testing.B) {
 	}
 	benchVerb(b, s, verbRelated, bodies, 1)
 }
+
+func BenchmarkBatchRecommend64TopPop(b *testing.B) {
+	s, d := benchServer(b, algo.TopPop)
+	benchVerb(b, s, verbBatchRecommend, batchBodies(d, 64), 64)
+}

@@ -2,11 +2,12 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -225,4 +226,74 @@ func writeArtifactTimed(t testing.TB, path string, extra int) (string, time.Time
 		t.Fatal(errors.New("append_sha write did not rename a pointer"))
 	}
 	return enc.ModelVersion(), renamed
+}
+
+// TestWatcherSurvivesEventOverflow overflows the kernel's inotify queue
+// while the watcher is busy and then checks that a new artifact is still
+// swapped in promptly (the poll interval is 30 s, so only fsnotify can do
+// it). fsnotify reports an overflow on its Errors channel, which is
+// unbuffered: a watcher that never reads it leaves fsnotify's reader
+// blocked for good, and every later change waits for the next poll.
+func TestWatcherSurvivesEventOverflow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes tens of thousands of inotify events")
+	}
+	raw, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
+	if err != nil {
+		t.Skipf("no inotify queue limit to overflow: %v", err)
+	}
+	limit, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || limit > 1<<20 {
+		t.Skipf("inotify max_queued_events %q", raw)
+	}
+	f := newFixture(t, func(c *Config) { c.WatchInterval = 30 * time.Second })
+	ctx, cancel := context.WithCancel(context.Background())
+	watchDone := make(chan struct{})
+	go func() { f.s.watch.run(ctx); close(watchDone) }()
+	defer func() { cancel(); <-watchDone }()
+
+	served := func(version string, within time.Duration) bool {
+		for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			if e, ok := f.s.reg.Get("demo"); ok && e.ModelVersion == version {
+				return true
+			}
+		}
+		return false
+	}
+	// The watches are in place once a first swap arrives through fsnotify.
+	v1, _ := writeArtifactTimed(t, f.art, 1)
+	if !served(v1, 3*time.Second) {
+		t.Fatal("first artifact not swapped in within 3 s")
+	}
+	// Hold the watcher in its tick lock so that fsnotify's reader blocks and
+	// the kernel queue fills with attribute changes on two alternating files
+	// (alternating, so the kernel cannot merge them) until it overflows.
+	dir := filepath.Dir(f.art)
+	a, b := filepath.Join(dir, "noise-a"), filepath.Join(dir, "noise-b")
+	os.WriteFile(a, nil, 0o644)
+	os.WriteFile(b, nil, 0o644)
+	f.s.watch.mu.Lock()
+	// A new *.recotem file sends the watcher into a tick, where it waits
+	// for the lock; attribute changes alone are skipped without a tick.
+	os.WriteFile(filepath.Join(dir, "noise-c.recotem"), nil, 0o644)
+	time.Sleep(200 * time.Millisecond)
+	now := time.Now()
+	for i := 0; i < limit+limit/4; i++ {
+		ts := now.Add(time.Duration(i) * time.Microsecond)
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		if err := os.Chtimes(p, ts, ts); err != nil {
+			f.s.watch.mu.Unlock()
+			t.Fatal(err)
+		}
+	}
+	f.s.watch.mu.Unlock()
+	time.Sleep(time.Second) // let the watcher drain the queued events
+
+	v2, _ := writeArtifactTimed(t, f.art, 2)
+	if !served(v2, 3*time.Second) {
+		t.Fatal("after an inotify queue overflow a new artifact was not swapped in within 3 s (fsnotify's Errors channel is never read, so its reader is stuck)")
+	}
 }

@@ -69,11 +69,14 @@ func (w *watcher) run(ctx context.Context) {
 	if err != nil {
 		w.s.log.Warn("fsnotify_unavailable", "error", err.Error())
 	}
-	var events chan fsnotify.Event
+	var (
+		events chan fsnotify.Event
+		errs   chan error
+	)
 	watched := map[string]bool{}
 	if fw != nil {
 		defer fw.Close()
-		events = fw.Events
+		events, errs = fw.Events, fw.Errors
 	}
 	watchDirs := func() {
 		if fw == nil {
@@ -96,6 +99,16 @@ func (w *watcher) run(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-w.pokeCh:
+		case err, ok := <-errs:
+			// fsnotify blocks until its unbuffered Errors channel is read;
+			// an overflow (ErrEventOverflow) means events were lost, so
+			// rescan now.
+			if !ok {
+				events, errs = nil, nil
+				timer.Stop()
+				continue
+			}
+			w.s.log.Warn("fsnotify_error", "error", err.Error())
 		case ev := <-events:
 			if ev.Op == fsnotify.Chmod || !w.relevant(ev.Name) {
 				timer.Stop()
