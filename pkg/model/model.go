@@ -183,6 +183,33 @@ func (m *Model) Recommend(u int32, limit int, exclude []string) []Scored {
 	return m.rank(scores, limit, exclude)
 }
 
+// RecommendBatch ranks items for several known users, scoring them in one
+// block (one ScoreUsers call, which factor models compute as a matrix
+// product). limits[k] and exclude[k] apply to users[k], as in Recommend.
+func (m *Model) RecommendBatch(users []int32, limits []int, exclude [][]string) [][]Scored {
+	n := len(m.Items)
+	bp := blockPool.Get().(*[]float32)
+	defer blockPool.Put(bp)
+	if cap(*bp) < len(users)*n {
+		*bp = make([]float32, len(users)*n)
+	}
+	scores := (*bp)[:len(users)*n]
+	m.Rec.ScoreUsers(m.Seen, users, scores)
+	out := make([][]Scored, len(users))
+	for k, u := range users {
+		row := scores[k*n : (k+1)*n]
+		cols, _ := m.Seen.Row(int(u))
+		for _, j := range cols {
+			row[j] = float32(math.Inf(-1))
+		}
+		out[k] = m.rank(row, limits[k], exclude[k])
+	}
+	return out
+}
+
+// blockPool holds score blocks of RecommendBatch.
+var blockPool = sync.Pool{New: func() any { return new([]float32) }}
+
 // Related ranks items for a cold profile of seed item indices
 // (deduplicated, weight 1 each), never returning a seed. candidates
 // reports whether any item could be ranked before exclusions were applied

@@ -121,3 +121,16 @@ func TestDecodeRejectsMalformedSeenMatrix(t *testing.T) {
 		t.Fatalf("err = %v, want an artifact deserialize error", err)
 	}
 }
+
+func TestRecommendBatchMatchesRecommend(t *testing.T) {
+	m := roundTrip(t, fixture(t))
+	users := []int32{0, 1, 2, 1}
+	limits := []int{2, 5, 1, 3}
+	excludes := [][]string{nil, {"i1"}, nil, {"i3", "zz"}}
+	got := m.RecommendBatch(users, limits, excludes)
+	for k, u := range users {
+		if want := m.Recommend(u, limits[k], excludes[k]); !reflect.DeepEqual(got[k], want) {
+			t.Errorf("user %d: batch %v, single %v", u, got[k], want)
+		}
+	}
+}

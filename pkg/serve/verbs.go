@@ -228,10 +228,18 @@ func appendItems(b []byte, items []model.Scored, md *Metadata) ([]byte, int, int
 	return append(b, ']'), fallback, dropped
 }
 
-// appendString appends s as a JSON string.
+// appendString appends s as a JSON string, exactly as encoding/json
+// writes it; plain printable ASCII (the common id) is copied directly.
 func appendString(b []byte, s string) []byte {
-	enc, _ := json.Marshal(s)
-	return append(b, enc...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendFloat appends f as encoding/json formats a float64.
@@ -253,10 +261,82 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
+// batchBlock is the number of users a batch scores in one block.
+const batchBlock = 64
+
+// element is the outcome of one batch element.
+type element struct {
+	code, msg string // error, or "" for ok
+	items     []model.Scored
+}
+
 // batch runs a batch verb: every element is validated and answered in
-// input order; the response is 200 whenever the recipe resolves.
+// input order; the response is 200 whenever the recipe resolves. Known
+// users of :batch-recommend are scored in blocks.
 func (s *Server) batch(w http.ResponseWriter, r *http.Request, e *Entry, verb string, req batchRequest) string {
 	s.m.batchSize.WithLabelValues(e.Name, verb).Observe(float64(len(req.Requests)))
+	results := make([]element, len(req.Requests))
+	var (
+		users    []int32
+		limits   []int
+		excludes [][]string
+		at       []int // element index of each scored user
+	)
+	sum := 0
+	for i, raw := range req.Requests {
+		res := &results[i]
+		if len(raw) == 0 || raw[0] != '{' {
+			res.code, res.msg = codeValidation, "request must be an object"
+			continue
+		}
+		var limit int
+		var errs []fieldError
+		var rec recommendRequest
+		var rel relatedRequest
+		if verb == verbBatchRecommend {
+			rec, errs = decodeRecommend(raw, nil)
+			limit = rec.Limit
+		} else {
+			rel, errs = decodeRelated(raw, nil)
+			limit = rel.Limit
+		}
+		switch {
+		case errs != nil:
+			res.code, res.msg = codeValidation, elementMessage(errs)
+			continue
+		case sum+limit > maxBatchLimitSum:
+			res.code, res.msg = codeValidation, "aggregate limit cap exceeded: 5000"
+			continue
+		}
+		sum += limit
+		if verb == verbBatchRecommend {
+			u, ok := e.Model.UserIndex(rec.UserID)
+			if !ok {
+				res.code, res.msg = codeUnknownUser, "user not seen during training"
+				continue
+			}
+			users, limits, excludes, at = append(users, u), append(limits, rec.Limit), append(excludes, rec.Exclude), append(at, i)
+			continue
+		}
+		seeds := seedIndices(e.Model, rel.Seeds)
+		if len(seeds) == 0 {
+			res.code, res.msg = codeUnknownSeeds, "no known seed_items"
+			continue
+		}
+		items, ok := e.Model.Related(seeds, rel.Limit, rel.Exclude)
+		if !ok {
+			res.code, res.msg = codeNoCandidates, "no candidates produced by ranker"
+			continue
+		}
+		res.items = items
+	}
+	for lo := 0; lo < len(users); lo += batchBlock {
+		hi := min(lo+batchBlock, len(users))
+		for k, items := range e.Model.RecommendBatch(users[lo:hi], limits[lo:hi], excludes[lo:hi]) {
+			results[at[lo+k]].items = items
+		}
+	}
+
 	md := e.Metadata
 	if !req.IncludeMetadata {
 		md = nil
@@ -264,69 +344,25 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, e *Entry, verb st
 	bp := bufPool.Get().(*[]byte)
 	b := envelope((*bp)[:0], r, e)
 	b = append(b, `,"results":[`...)
-	sum := 0
 	fallbackTotal, droppedTotal := 0, 0
-	for i, raw := range req.Requests {
+	for i, res := range results {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
-		fail := func(code, msg string) {
-			s.m.elementErrors.WithLabelValues(e.Name, verb, code).Inc()
+		if res.code != "" {
+			s.m.elementErrors.WithLabelValues(e.Name, verb, res.code).Inc()
 			b = append(b, `,"status":"error","error":{"code":`...)
-			b = appendString(b, code)
+			b = appendString(b, res.code)
 			b = append(b, `,"message":`...)
-			b = appendString(b, msg)
+			b = appendString(b, res.msg)
 			b = append(b, `}}`...)
-		}
-		if len(raw) == 0 || raw[0] != '{' {
-			fail(codeValidation, "request must be an object")
 			continue
-		}
-		var items []model.Scored
-		if verb == verbBatchRecommend {
-			el, errs := decodeRecommend(raw, nil)
-			if errs != nil {
-				fail(codeValidation, elementMessage(errs))
-				continue
-			}
-			if sum+el.Limit > maxBatchLimitSum {
-				fail(codeValidation, "aggregate limit cap exceeded: 5000")
-				continue
-			}
-			sum += el.Limit
-			u, ok := e.Model.UserIndex(el.UserID)
-			if !ok {
-				fail(codeUnknownUser, "user not seen during training")
-				continue
-			}
-			items = e.Model.Recommend(u, el.Limit, el.Exclude)
-		} else {
-			el, errs := decodeRelated(raw, nil)
-			if errs != nil {
-				fail(codeValidation, elementMessage(errs))
-				continue
-			}
-			if sum+el.Limit > maxBatchLimitSum {
-				fail(codeValidation, "aggregate limit cap exceeded: 5000")
-				continue
-			}
-			sum += el.Limit
-			seeds := seedIndices(e.Model, el.Seeds)
-			if len(seeds) == 0 {
-				fail(codeUnknownSeeds, "no known seed_items")
-				continue
-			}
-			var ok bool
-			if items, ok = e.Model.Related(seeds, el.Limit, el.Exclude); !ok {
-				fail(codeNoCandidates, "no candidates produced by ranker")
-				continue
-			}
 		}
 		b = append(b, `,"status":"ok","items":`...)
 		var fallback, dropped int
-		b, fallback, dropped = appendItems(b, items, md)
+		b, fallback, dropped = appendItems(b, res.items, md)
 		fallbackTotal += fallback
 		droppedTotal += dropped
 		b = append(b, '}')
