@@ -156,21 +156,10 @@ func (c *Client) GetAuthenticated(ctx context.Context, rawURL string) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = TimeoutFromEnv()
-	}
-	max := c.MaxBytes
-	if max <= 0 {
-		max = uri.MaxDownloadBytes()
-	}
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	resp, final, err := c.follow(dctx, ctx, u, red, timeout)
+	b, err := c.open(ctx, u, red, nil)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	b := newBody(resp, final, nil, max, timeout, cancel, ctx, c)
 	defer b.Close()
 	return io.ReadAll(b)
 }
@@ -247,6 +236,12 @@ func (c *Client) Open(ctx context.Context, rawURL, sha256 string) (*Body, error)
 	if err != nil {
 		return nil, err
 	}
+	return c.open(ctx, u, red, want)
+}
+
+// open starts the download of a parsed URL; want is the expected sha256,
+// or nil for none.
+func (c *Client) open(ctx context.Context, u *url.URL, red string, want []byte) (*Body, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = TimeoutFromEnv()

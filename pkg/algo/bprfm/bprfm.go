@@ -35,7 +35,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/codelibs/recotem-go/pkg/algo"
 	"github.com/codelibs/recotem-go/pkg/linalg"
@@ -111,57 +110,20 @@ type config struct {
 }
 
 func parseConfig(p algo.Params) (config, error) {
-	for name := range p {
-		if _, ok := defaults[name]; !ok {
-			return config{}, fmt.Errorf("%s: unknown parameter %q", algo.BPRFM, name)
-		}
+	r := algo.NewParamReader(algo.BPRFM, defaults, p)
+	c := config{
+		K:          r.Int("n_components", 1),
+		ItemAlpha:  r.Float("item_alpha", false),
+		UserAlpha:  r.Float("user_alpha", false),
+		Loss:       r.Choice("loss", LossBPR, LossWARP),
+		Epochs:     r.Int("train_epochs", 0),
+		LR:         r.Float("learning_rate", true),
+		MaxSampled: r.Int("max_sampled", 1),
+		Seed:       int64(r.Int("random_seed", math.MinInt)),
+		Negatives:  r.Choice("negatives", NegPopularity, NegUniform),
 	}
-	q := defaults.Merge(p)
-	var c config
-	var errs []error
-	geti := func(name string, dst *int, lo int) {
-		v, err := q.Int(name)
-		if err == nil && v < lo {
-			err = fmt.Errorf("parameter %q: must be at least %d, got %d", name, lo, v)
-		}
-		errs = append(errs, err)
-		*dst = v
-	}
-	getf := func(name string, dst *float64, positive bool) {
-		v, err := q.Float(name)
-		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (positive && v == 0)) {
-			err = fmt.Errorf("parameter %q: must be a finite non-negative number%s, got %v", name,
-				map[bool]string{true: " > 0", false: ""}[positive], v)
-		}
-		errs = append(errs, err)
-		*dst = v
-	}
-	geti("n_components", &c.K, 1)
-	getf("item_alpha", &c.ItemAlpha, false)
-	getf("user_alpha", &c.UserAlpha, false)
-	loss, err := q.String("loss")
-	if err == nil {
-		loss = strings.ToLower(loss)
-		if loss != LossBPR && loss != LossWARP {
-			err = fmt.Errorf("parameter %q: must be %q or %q, got %q", "loss", LossBPR, LossWARP, loss)
-		}
-	}
-	errs = append(errs, err)
-	c.Loss = loss
-	geti("train_epochs", &c.Epochs, 0)
-	getf("learning_rate", &c.LR, true)
-	geti("max_sampled", &c.MaxSampled, 1)
-	var seed int
-	geti("random_seed", &seed, math.MinInt)
-	c.Seed = int64(seed)
-	neg, err := q.String("negatives")
-	if err == nil && neg != NegPopularity && neg != NegUniform {
-		err = fmt.Errorf("parameter %q: must be %q or %q, got %q", "negatives", NegPopularity, NegUniform, neg)
-	}
-	errs = append(errs, err)
-	c.Negatives = neg
-	if err := errors.Join(errs...); err != nil {
-		return config{}, fmt.Errorf("%s: %w", algo.BPRFM, err)
+	if err := r.Err(); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }

@@ -38,7 +38,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -111,60 +110,24 @@ type config struct {
 }
 
 func parseConfig(p algo.Params) (config, error) {
-	for name := range p {
-		if _, ok := defaults[name]; !ok {
-			return config{}, fmt.Errorf("%s: unknown parameter %q", algo.IALS, name)
-		}
+	r := algo.NewParamReader(algo.IALS, defaults, p)
+	c := config{
+		K:         r.Int("n_components", 1),
+		Alpha0:    r.Float("alpha0", false),
+		Reg:       r.Float("reg", false),
+		Nu:        r.Float("nu", false),
+		Scaling:   r.Choice("confidence_scaling", "none", "log"),
+		Epsilon:   r.Float("epsilon", true),
+		InitStd:   r.Float("init_std", false),
+		Solver:    r.Choice("solver_type", SolverCG, SolverCholesky),
+		MaxCG:     r.Int("max_cg_steps", 0),
+		Loss:      r.Choice("loss_type", LossIALSPP, LossOriginal),
+		Seed:      int64(r.Int("random_seed", math.MinInt)),
+		Epochs:    r.Int("train_epochs", 0),
+		PredictCG: r.Int("prediction_time_max_cg_steps", 0),
 	}
-	q := defaults.Merge(p)
-	var c config
-	var errs []error
-	geti := func(name string, dst *int, lo int) {
-		v, err := q.Int(name)
-		if err == nil && v < lo {
-			err = fmt.Errorf("parameter %q: must be at least %d, got %d", name, lo, v)
-		}
-		errs = append(errs, err)
-		*dst = v
-	}
-	getf := func(name string, dst *float64, positive bool) {
-		v, err := q.Float(name)
-		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (positive && v == 0)) {
-			err = fmt.Errorf("parameter %q: must be a finite number %s, got %v", name, map[bool]string{true: "> 0", false: ">= 0"}[positive], v)
-		}
-		errs = append(errs, err)
-		*dst = v
-	}
-	gets := func(name string, dst *string, choices ...string) {
-		v, err := q.String(name)
-		if err == nil {
-			for _, ch := range choices {
-				if strings.EqualFold(v, ch) {
-					*dst = ch
-					return
-				}
-			}
-			err = fmt.Errorf("parameter %q: must be one of %s, got %q", name, strings.Join(choices, ", "), v)
-		}
-		errs = append(errs, err)
-	}
-	geti("n_components", &c.K, 1)
-	getf("alpha0", &c.Alpha0, false)
-	getf("reg", &c.Reg, false)
-	getf("nu", &c.Nu, false)
-	gets("confidence_scaling", &c.Scaling, "none", "log")
-	getf("epsilon", &c.Epsilon, true)
-	getf("init_std", &c.InitStd, false)
-	gets("solver_type", &c.Solver, SolverCG, SolverCholesky)
-	geti("max_cg_steps", &c.MaxCG, 0)
-	gets("loss_type", &c.Loss, LossIALSPP, LossOriginal)
-	var seed int
-	geti("random_seed", &seed, math.MinInt)
-	c.Seed = int64(seed)
-	geti("train_epochs", &c.Epochs, 0)
-	geti("prediction_time_max_cg_steps", &c.PredictCG, 0)
-	if err := errors.Join(errs...); err != nil {
-		return config{}, fmt.Errorf("%s: %w", algo.IALS, err)
+	if err := r.Err(); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }

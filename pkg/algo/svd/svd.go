@@ -61,21 +61,12 @@ type config struct {
 }
 
 func parseConfig(p algo.Params) (config, error) {
-	for name := range p {
-		if _, ok := defaults[name]; !ok {
-			return config{}, fmt.Errorf("%s: unknown parameter %q", algo.TruncatedSVD, name)
-		}
+	r := algo.NewParamReader(algo.TruncatedSVD, defaults, p)
+	c := config{K: r.Int("n_components", 1), Seed: int64(r.Int("random_seed", math.MinInt))}
+	if err := r.Err(); err != nil {
+		return config{}, err
 	}
-	q := defaults.Merge(p)
-	k, err := q.Int("n_components")
-	if err == nil && k < 1 {
-		err = fmt.Errorf("parameter %q: must be at least 1, got %d", "n_components", k)
-	}
-	seed, err2 := q.Int("random_seed")
-	if err := errors.Join(err, err2); err != nil {
-		return config{}, fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
-	}
-	return config{K: k, Seed: int64(seed)}, nil
+	return c, nil
 }
 
 // Model is a TruncatedSVDRecommender.
