@@ -54,6 +54,7 @@ type Error struct {
 	Issues   []Issue
 }
 
+// Error renders the header and one "  - <loc>: <msg>" line per issue.
 func (e *Error) Error() string {
 	if len(e.Issues) == 0 {
 		return e.Header
