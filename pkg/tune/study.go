@@ -103,17 +103,20 @@ func (s *Study) Tell(ctx context.Context, t Trial) error {
 	if err := s.store.Save(ctx, s.Name, t); err != nil {
 		return fmt.Errorf("recording trial %d: %w", t.Number, err)
 	}
+	// Copy on write: Ask and Report read the history without the lock.
 	s.mu.Lock()
+	known := make([]Trial, 0, len(s.known)+1)
 	replaced := false
-	for i := range s.known {
-		if s.known[i].Number == t.Number {
-			s.known[i] = t
-			replaced = true
+	for _, k := range s.known {
+		if k.Number == t.Number {
+			k, replaced = t, true
 		}
+		known = append(known, k)
 	}
 	if !replaced {
-		s.known = append(s.known, t)
+		known = append(known, t)
 	}
+	s.known = known
 	s.mu.Unlock()
 	return nil
 }
