@@ -40,7 +40,9 @@ func Axpy(a float32, x, y []float32) {
 	axpyGo(a, x, y)
 }
 
-func dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
+// Dot4 returns the dot products of x with y0..y3, loading x once. Each y
+// must be at least as long as x.
+func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
 	if useAVX2 {
 		return dot4AVX2(x, y0, y1, y2, y3)
 	}
@@ -54,7 +56,9 @@ func dot1(x, y []float32) float32 {
 	return dot1Go(x, y)
 }
 
-func axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
+// Axpy4 computes row[j] += a0·y0[j] + a1·y1[j] + a2·y2[j] + a3·y3[j]. Each y
+// must be at least as long as row.
+func Axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
 	if useAVX2 && len(row) >= 8 {
 		axpy4AVX2(row, a0, a1, a2, a3, y0, y1, y2, y3)
 		return

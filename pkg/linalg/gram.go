@@ -116,7 +116,7 @@ func syr4Upper(a []float32, k int, w0, w1, w2, w3 float32, x0, x1, x2, x3 []floa
 		y1 := x1[i : len(y0)+i]
 		y2 := x2[i : len(y0)+i]
 		y3 := x3[i : len(y0)+i]
-		axpy4(row, a0, a1, a2, a3, y0, y1, y2, y3)
+		Axpy4(row, a0, a1, a2, a3, y0, y1, y2, y3)
 	}
 }
 

@@ -370,7 +370,7 @@ func TestGoKernels(t *testing.T) {
 		for _, impl := range []struct {
 			name string
 			f    func([]float32, float32, float32, float32, float32, []float32, []float32, []float32, []float32)
-		}{{"axpy4Go", axpy4Go}, {"axpy4", axpy4}} {
+		}{{"axpy4Go", axpy4Go}, {"Axpy4", Axpy4}} {
 			row := slices.Clone(x)
 			impl.f(row, 1, 2, 3, 4, y0, y1, y2, y3)
 			for j := range row {
@@ -381,7 +381,7 @@ func TestGoKernels(t *testing.T) {
 			}
 		}
 		// The dispatching kernels keep dot1 and dot4 consistent too.
-		a0, _, _, _ := dot4(x, y0, y1, y2, y3)
+		a0, _, _, _ := Dot4(x, y0, y1, y2, y3)
 		if d := dot1(x, y0); d != a0 {
 			t.Errorf("dot1 n=%d = %g, dot4 lane 0 = %g", n, d, a0)
 		}

@@ -24,7 +24,7 @@ func ScoreBlock(dst, u []float32, nu int, v []float32, ni, k int) {
 			d2 := dst[(a+2)*ni : (a+3)*ni]
 			d3 := dst[(a+3)*ni : (a+4)*ni]
 			for i := i0; i < i1; i++ {
-				d0[i], d1[i], d2[i], d3[i] = dot4(v[i*k:(i+1)*k], u0, u1, u2, u3)
+				d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], u0, u1, u2, u3)
 			}
 		}
 		for ; a < nu; a++ {

@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/codelibs/recotem-go/pkg/linalg"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -486,10 +487,10 @@ func rotate(f, q []float32, k, threads int) {
 			clear(out)
 			a := 0
 			for ; a+4 <= k; a += 4 {
-				axpy4(out, row[a], row[a+1], row[a+2], row[a+3], q[a*k:(a+1)*k], q[(a+1)*k:(a+2)*k], q[(a+2)*k:(a+3)*k], q[(a+3)*k:(a+4)*k])
+				linalg.Axpy4(out, row[a], row[a+1], row[a+2], row[a+3], q[a*k:(a+1)*k], q[(a+1)*k:(a+2)*k], q[(a+2)*k:(a+3)*k], q[(a+3)*k:(a+4)*k])
 			}
 			for ; a < k; a++ {
-				axpy(out, row[a], q[a*k:(a+1)*k])
+				linalg.Axpy(row[a], q[a*k:(a+1)*k], out)
 			}
 			copy(row, out)
 		}
@@ -531,10 +532,10 @@ func scoreRow(out, x, v []float32, k int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		b := v[i*k : (i+4)*k]
-		out[i], out[i+1], out[i+2], out[i+3] = dot4(x, b[:k], b[k:2*k], b[2*k:3*k], b[3*k:])
+		out[i], out[i+1], out[i+2], out[i+3] = linalg.Dot4(x, b[:k], b[k:2*k], b[2*k:3*k], b[3*k:])
 	}
 	for ; i < n; i++ {
-		out[i] = dot(x, v[i*k:(i+1)*k])
+		out[i] = linalg.Dot(x, v[i*k:(i+1)*k])
 	}
 }
 

@@ -2,6 +2,7 @@ package ials
 
 import (
 	"errors"
+	"github.com/codelibs/recotem-go/pkg/linalg"
 	"math"
 )
 
@@ -28,11 +29,11 @@ func sparseDots(e, p, y []float32, idx []int32, k int) {
 	j := 0
 	for ; j+4 <= n; j += 4 {
 		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
-		e[j], e[j+1], e[j+2], e[j+3] = dot4(p, y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
+		e[j], e[j+1], e[j+2], e[j+3] = linalg.Dot4(p, y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
 	}
 	for ; j < n; j++ {
 		i := int(idx[j])
-		e[j] = dot(p, y[i*k:i*k+k])
+		e[j] = linalg.Dot(p, y[i*k:i*k+k])
 	}
 }
 
@@ -43,11 +44,11 @@ func sparseAxpy(out, w, y []float32, idx []int32, k int) {
 	j := 0
 	for ; j+4 <= n; j += 4 {
 		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
-		axpy4(out, w[j], w[j+1], w[j+2], w[j+3], y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
+		linalg.Axpy4(out, w[j], w[j+1], w[j+2], w[j+3], y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
 	}
 	for ; j < n; j++ {
 		i := int(idx[j])
-		axpy(out, w[j], y[i*k:i*k+k])
+		linalg.Axpy(w[j], y[i*k:i*k+k], out)
 	}
 }
 
@@ -105,7 +106,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 	}
 	sparseAxpy(r, w, y, idx, k)
 	copy(p, r)
-	rr := dot(r, r)
+	rr := linalg.Dot(r, r)
 	for it := 0; it < steps; it++ {
 		if rr <= 1e-20 {
 			break
@@ -118,13 +119,13 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 			}
 		} else if pm != nil {
 			matVec(ap, pm, p)
-			axpy(ap, reg, p)
+			linalg.Axpy(reg, p, ap)
 		} else {
 			for a := range ap {
 				ap[a] = reg * p[a]
 			}
 		}
-		pap := dot(p, ap)
+		pap := linalg.Dot(p, ap)
 		for j, ej := range e {
 			pap += c[j] * ej * ej
 		}
@@ -132,18 +133,18 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 			return errSingular
 		}
 		alpha := rr / pap
-		axpy(x, alpha, p)
-		axpy(d, alpha, e)
+		linalg.Axpy(alpha, p, x)
+		linalg.Axpy(alpha, e, d)
 		if it == steps-1 {
 			break
 		}
 		// r −= α·A·p.
-		axpy(r, -alpha, ap)
+		linalg.Axpy(-alpha, ap, r)
 		for j, ej := range e {
 			w[j] = -alpha * c[j] * ej
 		}
 		sparseAxpy(r, w, y, idx, k)
-		rrNew := dot(r, r)
+		rrNew := linalg.Dot(r, r)
 		if rrNew <= 1e-20 {
 			break
 		}
