@@ -37,10 +37,10 @@ func ring(t testing.TB) *keys.SigningRing {
 	return r
 }
 
-// writeArtifact trains TopPop on users u0..u2 x items i0..i4 (u0: i0 i1,
+// encodeArtifact trains TopPop on users u0..u2 x items i0..i4 (u0: i0 i1,
 // u1: i0 i2, u2: i0 i1, plus `extra` interactions of u2 with i3 to change
-// the model) and writes it to path with append_sha versioning.
-func writeArtifact(t testing.TB, path string, extra int) string {
+// the model) and signs it.
+func encodeArtifact(t testing.TB, extra int) *artifact.Encoded {
 	t.Helper()
 	seen := &sparse.CSR{Rows: 3, Cols: 5, Indptr: []int64{0, 2, 4, 6}, Indices: []int32{0, 1, 0, 2, 0, 1}, Data: []float32{1, 1, 1, 1, 1, 1}}
 	if extra > 0 {
@@ -66,11 +66,19 @@ func writeArtifact(t testing.TB, path string, extra int) string {
 	h := &artifact.Header{RecipeName: "demo", RecipeHash: strings.Repeat("a", 64), RecotemVersion: "0.1.0",
 		TrainedAt: "2026-11-28T00:00:00Z", BestClass: algo.TopPop, BestParams: map[string]any{}, BestScore: 0.5,
 		Metric: "ndcg", Cutoff: 20, Tuning: artifact.Tuning{TriedAlgorithms: []string{algo.TopPop}, NTrials: 1, NCompleted: 1},
-		DataStats: artifact.DataStats{NRows: 6, NUsers: 3, NItems: 5, DedupPolicy: "keep_last"}}
+		DataStats: artifact.DataStats{NRows: int64(seen.NNZ()), NUsers: 3, NItems: 5, DedupPolicy: "keep_last"}}
 	enc, err := artifact.Encode(ring(t), h, pw)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return enc
+}
+
+// writeArtifact writes encodeArtifact(t, extra) to path with append_sha
+// versioning and returns its model version.
+func writeArtifact(t testing.TB, path string, extra int) string {
+	t.Helper()
+	enc := encodeArtifact(t, extra)
 	if _, err := artifact.WriteFile(path, enc, artifact.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,12 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codelibs/recotem-go/pkg/algo"
-	"github.com/codelibs/recotem-go/pkg/algo/toppop"
 	"github.com/codelibs/recotem-go/pkg/artifact"
-	"github.com/codelibs/recotem-go/pkg/model"
-	"github.com/codelibs/recotem-go/pkg/payload"
-	"github.com/codelibs/recotem-go/pkg/sparse"
 )
 
 // swapSchedule returns how long TestSwapUnderLoadWatched drives load and
@@ -181,36 +176,13 @@ func TestSwapUnderLoadWatched(t *testing.T) {
 	}
 }
 
-// writeArtifactTimed writes the same artifact as writeArtifact(t, path,
-// extra) through artifact.WriteFile and returns its version and the time
+// writeArtifactTimed writes encodeArtifact(t, extra) (extra ≥ 1) through
+// artifact.WriteFile and returns its version and the time
 // just before the pointer rename (taken in WriteOptions.Check, which runs
 // after the fsync and immediately before the rename).
 func writeArtifactTimed(t testing.TB, path string, extra int) (string, time.Time) {
 	t.Helper()
-	seen := &sparse.CSR{Rows: 3, Cols: 5, Indptr: []int64{0, 2, 4, 7}, Indices: []int32{0, 1, 0, 2, 0, 1, 3}, Data: []float32{1, 1, 1, 1, 1, 1, float32(extra)}}
-	rec, err := toppop.Spec.New(algo.Params{}, algo.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rec.Fit(context.Background(), seen); err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New([]string{"u0", "u1", "u2"}, []string{"i0", "i1", "i2", "i3", "i4"}, seen, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := payload.NewWriter()
-	if err := m.Encode(pw); err != nil {
-		t.Fatal(err)
-	}
-	h := &artifact.Header{RecipeName: "demo", RecipeHash: strings.Repeat("a", 64), RecotemVersion: "0.1.0",
-		TrainedAt: "2026-11-28T00:00:00Z", BestClass: algo.TopPop, BestParams: map[string]any{}, BestScore: 0.5,
-		Metric: "ndcg", Cutoff: 20, Tuning: artifact.Tuning{TriedAlgorithms: []string{algo.TopPop}, NTrials: 1, NCompleted: 1},
-		DataStats: artifact.DataStats{NRows: 7, NUsers: 3, NItems: 5, DedupPolicy: "keep_last"}}
-	enc, err := artifact.Encode(ring(t), h, pw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := encodeArtifact(t, extra)
 	var renamed time.Time
 	check := func(dest string) error {
 		if dest == path {
