@@ -5,16 +5,14 @@ GO         ?= go
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BLAS       ?=
-# SIMD=1 builds the AVX2 kernels of simd/archsimd (GOEXPERIMENT=simd);
 # BLAS=openblas links OpenBLAS for the dense level-3 work (cgo). The default
-# build is pure Go and static.
-SIMD       ?=
-GOEXP      := $(if $(SIMD),simd,$(GOEXPERIMENT))
+# build is static Go; on amd64 its vector kernels are assembly (AVX2 + FMA,
+# chosen at run time), TAGS=purego leaves them out.
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/version.Version=$(VERSION)
 SYSTEMDUNITDIR ?= /lib/systemd/system
 UNITS      := recotem-serve.service recotem-train@.service recotem-train@.timer
-TAGS       := $(if $(filter openblas,$(BLAS)),blas,)
+TAGS       ?= $(if $(filter openblas,$(BLAS)),blas,)
 CGO        := $(if $(filter openblas,$(BLAS)),1,0)
 
 # Every binary is its own module; pkg/ holds the shared libraries.
@@ -32,7 +30,7 @@ build:
 	@mkdir -p bin
 	@for c in $(PRESENT); do \
 		echo "go build $$c"; \
-		GOEXPERIMENT=$(GOEXP) CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
+		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
 	done
 
 test: build
@@ -42,8 +40,8 @@ test: build
 	done
 	@echo "== go test -race (concurrent packages)"
 	@cd pkg && $(GO) test -race -short -count=1 $(RACE_PKGS)
-	@echo "== go test linalg and IALS, SIMD kernels (GOEXPERIMENT=simd)"
-	@cd pkg && GOEXPERIMENT=simd $(GO) test -count=1 ./linalg/ ./algo/ials/
+	@echo "== go test linalg, IALS and model with the pure-Go kernels (-tags purego)"
+	@cd pkg && $(GO) test -tags purego -count=1 ./linalg/ ./algo/ials/ ./model/
 	@if ldconfig -p 2>/dev/null | grep -q libopenblas; then \
 		echo "== go test linalg and DenseSLIM, OpenBLAS kernels (-tags blas)"; \
 		cd pkg && CGO_ENABLED=1 $(GO) test -tags blas -count=1 ./linalg/ ./algo/denseslim/; \

@@ -5,11 +5,13 @@
 # with the ratio of each build to the default build measured in this run,
 # beside irspack's C++ figure from evaluation-protocol.md.
 #   BENCH_FILTER=regexp   only cases matching (e.g. ML100K)
-#   BENCH_BUILDS="default simd blas"
+#   BENCH_BUILDS="default purego blas"
+# default: AVX2+FMA assembly kernels on amd64; purego: the pure-Go kernels;
+# blas: OpenBLAS for the dense level-3 work.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/pkg"
-builds=${BENCH_BUILDS:-"default simd blas"}
+builds=${BENCH_BUILDS:-"default purego blas"}
 filter=${BENCH_FILTER:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,7 +28,7 @@ declare -A irspack=(
 for build in $builds; do
 	case $build in
 	default) env=(); tags="" ;;
-	simd) env=(GOEXPERIMENT=simd); tags="" ;;
+	purego) env=(); tags="-tags=purego" ;;
 	blas)
 		if ! ls /usr/lib/x86_64-linux-gnu/libopenblas.so* >/dev/null 2>&1 && ! ldconfig -p | grep -q libopenblas; then
 			echo "skipping build blas: libopenblas-dev is not installed" >&2; continue

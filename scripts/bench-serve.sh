@@ -12,8 +12,8 @@
 # Environment: DATA (default /work/shared/data/ml-100k/u.data or
 # $RECOTEM_SHARED_DIR/data/ml-100k/u.data), DURATION (wrk seconds, 10),
 # CONNECTIONS (64), THREADS (2), SWAP_SECONDS (60; 0 skips the swap test).
-# GOEXPERIMENT is passed through to go build (GOEXPERIMENT=simd selects the
-# AVX2 scoring kernels).
+# TAGS is passed to go build as -tags (TAGS=purego measures the pure-Go
+# kernels instead of the AVX2 assembly).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,9 +41,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== build (GOEXPERIMENT=${GOEXPERIMENT:-})"
+echo "== build (tags: ${TAGS:-none})"
 for c in recotem-train recotem-serve; do
-	(cd "$ROOT" && CGO_ENABLED=0 go build -o "$WORK/bin/$c" "./$c")
+	(cd "$ROOT" && CGO_ENABLED=0 go build -tags "${TAGS:-}" -o "$WORK/bin/$c" "./$c")
 done
 
 SIGNING="bench:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"

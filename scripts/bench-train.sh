@@ -3,7 +3,7 @@
 # trials) across all seven algorithms; prints wall and CPU time, the best
 # nDCG@20 and the time spent per algorithm. Needs ../shared/data (the
 # MovieLens data of the evaluation protocol) and bin/ (make build).
-#   BENCH_TRAIN_SIMD=1   also run with the SIMD build (make build SIMD=1 into a temp dir)
+#   BENCH_TRAIN_PUREGO=1   also run a build with the pure-Go kernels (-tags purego)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${RECOTEM_SHARED_DIR:-$root/../shared}/data/ml-100k/u.data
@@ -39,8 +39,8 @@ PY
 }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
 run default "$root/bin"
-if [ -n "${BENCH_TRAIN_SIMD:-}" ]; then
-	mkdir -p "$tmp/simd"
-	(cd "$root/recotem-train" && GOEXPERIMENT=simd go build -o "$tmp/simd/" .)
-	run simd "$tmp/simd"
+if [ -n "${BENCH_TRAIN_PUREGO:-}" ]; then
+	mkdir -p "$tmp/purego"
+	(cd "$root/recotem-train" && go build -tags purego -o "$tmp/purego/" .)
+	run purego "$tmp/purego"
 fi

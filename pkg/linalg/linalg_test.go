@@ -330,11 +330,12 @@ func TestParseThreads(t *testing.T) {
 	}
 }
 
-// TestGoKernels checks the pure-Go kernels directly, so they stay tested in
-// builds that dispatch to SIMD kernels.
-func TestGoKernels(t *testing.T) {
+// TestKernels checks the pure-Go kernels directly, so they stay tested in
+// builds that dispatch to SIMD kernels, and the dispatching ones at every
+// length class of their unrolled loops and tails.
+func TestKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range []int{0, 1, 5, 8, 15, 16, 17, 64, 67} {
+	for _, n := range []int{0, 1, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 64, 67, 100, 129} {
 		x, y0, y1, y2, y3 := randVec(r, n), randVec(r, n), randVec(r, n), randVec(r, n), randVec(r, n)
 		ref := func(y []float32) float64 {
 			var s float64
@@ -343,16 +344,27 @@ func TestGoKernels(t *testing.T) {
 			}
 			return s
 		}
-		if got := dotGo(x, y0); !near(float64(got), ref(y0), 1e-5) {
-			t.Errorf("dotGo n=%d = %g, want %g", n, got, ref(y0))
-		}
-		s0, s1, s2, s3 := dot4Go(x, y0, y1, y2, y3)
-		for q, p := range [][2]float64{{float64(s0), ref(y0)}, {float64(s1), ref(y1)}, {float64(s2), ref(y2)}, {float64(s3), ref(y3)}} {
-			if !near(p[0], p[1], 1e-5) {
-				t.Errorf("dot4Go n=%d lane %d = %g, want %g", n, q, p[0], p[1])
+		for _, impl := range []struct {
+			name string
+			f    func(x, y []float32) float32
+		}{{"dotGo", dotGo}, {"Dot", Dot}, {"dot1Go", dot1Go}, {"dot1", dot1}} {
+			if got := impl.f(x, y0); !near(float64(got), ref(y0), 1e-5) {
+				t.Errorf("%s n=%d = %g, want %g", impl.name, n, got, ref(y0))
 			}
 		}
-		if d1, d4, _, _, _ := dot1Go(x, y0), s0, s1, s2, s3; d1 != d4 {
+		for _, impl := range []struct {
+			name string
+			f    func(x, y0, y1, y2, y3 []float32) (float32, float32, float32, float32)
+		}{{"dot4Go", dot4Go}, {"Dot4", Dot4}} {
+			s0, s1, s2, s3 := impl.f(x, y0, y1, y2, y3)
+			for q, p := range [][2]float64{{float64(s0), ref(y0)}, {float64(s1), ref(y1)}, {float64(s2), ref(y2)}, {float64(s3), ref(y3)}} {
+				if !near(p[0], p[1], 1e-5) {
+					t.Errorf("%s n=%d lane %d = %g, want %g", impl.name, n, q, p[0], p[1])
+				}
+			}
+		}
+		s0, _, _, _ := dot4Go(x, y0, y1, y2, y3)
+		if d1, d4 := dot1Go(x, y0), s0; d1 != d4 {
 			t.Errorf("dot1Go n=%d = %g, dot4Go lane 0 = %g: summation orders differ", n, d1, d4)
 		}
 		for _, impl := range []struct {

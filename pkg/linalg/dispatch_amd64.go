@@ -1,0 +1,85 @@
+//go:build amd64 && !purego
+
+package linalg
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the assembly kernels of kernels_amd64.s (AVX2 + FMA, 8
+// float32 lanes) when the CPU and OS support them; otherwise the pure-Go
+// kernels run. The build tag purego leaves the assembly out.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+func init() {
+	if useAVX2 {
+		simdKernels = "+avx2-asm"
+	}
+}
+
+// Dot returns Σ x[i]·y[i] over the first len(x) elements. y must be at least
+// as long as x.
+func Dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	if useAVX2 && len(x) >= 16 {
+		return dotAVX2(x, y)
+	}
+	return dotGo(x, y)
+}
+
+// Axpy computes y[i] += a·x[i] over the first len(x) elements. y must be at
+// least as long as x.
+func Axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	if useAVX2 && len(x) >= 8 {
+		axpyAVX2(a, x, y)
+		return
+	}
+	axpyGo(a, x, y)
+}
+
+// Dot4 returns the dot products of x with y0..y3, loading x once. Each y
+// must be at least as long as x.
+func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
+	n := len(x)
+	y0, y1, y2, y3 = y0[:n], y1[:n], y2[:n], y3[:n]
+	if useAVX2 {
+		return dot4AVX2(x, y0, y1, y2, y3)
+	}
+	return dot4Go(x, y0, y1, y2, y3)
+}
+
+func dot1(x, y []float32) float32 {
+	y = y[:len(x)]
+	if useAVX2 {
+		return dot1AVX2(x, y)
+	}
+	return dot1Go(x, y)
+}
+
+// Axpy4 computes row[j] += a0·y0[j] + a1·y1[j] + a2·y2[j] + a3·y3[j]. Each y
+// must be at least as long as row.
+func Axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
+	n := len(row)
+	y0, y1, y2, y3 = y0[:n], y1[:n], y2[:n], y3[:n]
+	if useAVX2 && n >= 8 {
+		axpy4AVX2(row, a0, a1, a2, a3, y0, y1, y2, y3)
+		return
+	}
+	axpy4Go(row, a0, a1, a2, a3, y0, y1, y2, y3)
+}
+
+// The assembly kernels; lengths are checked by the wrappers above.
+
+//go:noescape
+func dotAVX2(x, y []float32) float32
+
+//go:noescape
+func axpyAVX2(a float32, x, y []float32)
+
+//go:noescape
+func dot4AVX2(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32)
+
+//go:noescape
+func dot1AVX2(x, y []float32) float32
+
+//go:noescape
+func axpy4AVX2(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32)

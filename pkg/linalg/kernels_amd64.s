@@ -1,0 +1,308 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2 + FMA kernels behind dispatch_amd64.go. The Go wrappers check lengths
+// (every y is at least as long as x, or as row); these loops trust them.
+// Each kernel ends with VZEROUPPER before returning to Go's SSE code.
+
+// HSUM reduces the 8 lanes of acc (its low half is xacc) into xacc's lane
+// 0 as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)); xtmp is clobbered.
+#define HSUM(acc, xacc, xtmp) \
+	VEXTRACTF128 $1, acc, xtmp; \
+	VADDPS       xtmp, xacc, xacc; \
+	VMOVHLPS     xacc, xacc, xtmp; \
+	VADDPS       xtmp, xacc, xacc; \
+	VMOVSHDUP    xacc, xtmp; \
+	VADDSS       xtmp, xacc, xacc
+
+// func dotAVX2(x, y []float32) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	MOVQ   y_base+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   AX, AX
+
+dot32:
+	LEAQ        32(AX), DX
+	CMPQ        DX, CX
+	JGT         dot8
+	VMOVUPS     (SI)(AX*4), Y4
+	VMOVUPS     32(SI)(AX*4), Y5
+	VMOVUPS     64(SI)(AX*4), Y6
+	VMOVUPS     96(SI)(AX*4), Y7
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	VFMADD231PS 32(DI)(AX*4), Y5, Y1
+	VFMADD231PS 64(DI)(AX*4), Y6, Y2
+	VFMADD231PS 96(DI)(AX*4), Y7, Y3
+	MOVQ        DX, AX
+	JMP         dot32
+
+dot8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         dotreduce
+	VMOVUPS     (SI)(AX*4), Y4
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	MOVQ        DX, AX
+	JMP         dot8
+
+dotreduce:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM(Y0, X0, X1)
+
+dottail:
+	CMPQ        AX, CX
+	JGE         dotdone
+	VMOVSS      (SI)(AX*4), X1
+	VFMADD231SS (DI)(AX*4), X1, X0
+	INCQ        AX
+	JMP         dottail
+
+dotdone:
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// func axpyAVX2(a float32, x, y []float32)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSS a+0(FP), Y15
+	MOVQ         x_base+8(FP), SI
+	MOVQ         x_len+16(FP), CX
+	MOVQ         y_base+32(FP), DI
+	XORQ         AX, AX
+
+axpy32:
+	LEAQ        32(AX), DX
+	CMPQ        DX, CX
+	JGT         axpy8
+	VMOVUPS     (DI)(AX*4), Y0
+	VMOVUPS     32(DI)(AX*4), Y1
+	VMOVUPS     64(DI)(AX*4), Y2
+	VMOVUPS     96(DI)(AX*4), Y3
+	VFMADD231PS (SI)(AX*4), Y15, Y0
+	VFMADD231PS 32(SI)(AX*4), Y15, Y1
+	VFMADD231PS 64(SI)(AX*4), Y15, Y2
+	VFMADD231PS 96(SI)(AX*4), Y15, Y3
+	VMOVUPS     Y0, (DI)(AX*4)
+	VMOVUPS     Y1, 32(DI)(AX*4)
+	VMOVUPS     Y2, 64(DI)(AX*4)
+	VMOVUPS     Y3, 96(DI)(AX*4)
+	MOVQ        DX, AX
+	JMP         axpy32
+
+axpy8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         axpytail
+	VMOVUPS     (DI)(AX*4), Y0
+	VFMADD231PS (SI)(AX*4), Y15, Y0
+	VMOVUPS     Y0, (DI)(AX*4)
+	MOVQ        DX, AX
+	JMP         axpy8
+
+axpytail:
+	CMPQ        AX, CX
+	JGE         axpydone
+	VMOVSS      (DI)(AX*4), X0
+	VFMADD231SS (SI)(AX*4), X15, X0
+	VMOVSS      X0, (DI)(AX*4)
+	INCQ        AX
+	JMP         axpytail
+
+axpydone:
+	VZEROUPPER
+	RET
+
+// dot4AVX2 and dot1AVX2 share one summation order per output: lanes of the
+// 16-element blocks' first and second halves in two accumulators, a last
+// 8-element block into the first, the two added, HSUM, then the scalar tail
+// in order. A user's scores therefore do not depend on how ScoreBlock
+// groups users.
+
+// func dot4AVX2(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32)
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-136
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	MOVQ   y0_base+24(FP), R8
+	MOVQ   y1_base+48(FP), R9
+	MOVQ   y2_base+72(FP), R10
+	MOVQ   y3_base+96(FP), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+
+dot4x16:
+	LEAQ        16(AX), DX
+	CMPQ        DX, CX
+	JGT         dot4x8
+	VMOVUPS     (SI)(AX*4), Y8
+	VMOVUPS     32(SI)(AX*4), Y9
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4
+	VFMADD231PS 32(R9)(AX*4), Y9, Y5
+	VFMADD231PS 32(R10)(AX*4), Y9, Y6
+	VFMADD231PS 32(R11)(AX*4), Y9, Y7
+	MOVQ        DX, AX
+	JMP         dot4x16
+
+dot4x8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         dot4reduce
+	VMOVUPS     (SI)(AX*4), Y8
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	MOVQ        DX, AX
+
+dot4reduce:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+
+dot4tail:
+	CMPQ        AX, CX
+	JGE         dot4done
+	VMOVSS      (SI)(AX*4), X8
+	VFMADD231SS (R8)(AX*4), X8, X0
+	VFMADD231SS (R9)(AX*4), X8, X1
+	VFMADD231SS (R10)(AX*4), X8, X2
+	VFMADD231SS (R11)(AX*4), X8, X3
+	INCQ        AX
+	JMP         dot4tail
+
+dot4done:
+	VZEROUPPER
+	MOVSS X0, s0+120(FP)
+	MOVSS X1, s1+124(FP)
+	MOVSS X2, s2+128(FP)
+	MOVSS X3, s3+132(FP)
+	RET
+
+// func dot1AVX2(x, y []float32) float32
+TEXT ·dot1AVX2(SB), NOSPLIT, $0-52
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	MOVQ   y_base+24(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y4, Y4, Y4
+	XORQ   AX, AX
+
+dot1x16:
+	LEAQ        16(AX), DX
+	CMPQ        DX, CX
+	JGT         dot1x8
+	VMOVUPS     (SI)(AX*4), Y8
+	VMOVUPS     32(SI)(AX*4), Y9
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4
+	MOVQ        DX, AX
+	JMP         dot1x16
+
+dot1x8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         dot1reduce
+	VMOVUPS     (SI)(AX*4), Y8
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	MOVQ        DX, AX
+
+dot1reduce:
+	VADDPS Y4, Y0, Y0
+	HSUM(Y0, X0, X8)
+
+dot1tail:
+	CMPQ        AX, CX
+	JGE         dot1done
+	VMOVSS      (SI)(AX*4), X8
+	VFMADD231SS (R8)(AX*4), X8, X0
+	INCQ        AX
+	JMP         dot1tail
+
+dot1done:
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// func axpy4AVX2(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32)
+TEXT ·axpy4AVX2(SB), NOSPLIT, $0-136
+	MOVQ         row_base+0(FP), DI
+	MOVQ         row_len+8(FP), CX
+	VBROADCASTSS a0+24(FP), Y12
+	VBROADCASTSS a1+28(FP), Y13
+	VBROADCASTSS a2+32(FP), Y14
+	VBROADCASTSS a3+36(FP), Y15
+	MOVQ         y0_base+40(FP), R8
+	MOVQ         y1_base+64(FP), R9
+	MOVQ         y2_base+88(FP), R10
+	MOVQ         y3_base+112(FP), R11
+	XORQ         AX, AX
+
+axpy4x16:
+	LEAQ        16(AX), DX
+	CMPQ        DX, CX
+	JGT         axpy4x8
+	VMOVUPS     (DI)(AX*4), Y0
+	VMOVUPS     32(DI)(AX*4), Y1
+	VFMADD231PS (R8)(AX*4), Y12, Y0
+	VFMADD231PS 32(R8)(AX*4), Y12, Y1
+	VFMADD231PS (R9)(AX*4), Y13, Y0
+	VFMADD231PS 32(R9)(AX*4), Y13, Y1
+	VFMADD231PS (R10)(AX*4), Y14, Y0
+	VFMADD231PS 32(R10)(AX*4), Y14, Y1
+	VFMADD231PS (R11)(AX*4), Y15, Y0
+	VFMADD231PS 32(R11)(AX*4), Y15, Y1
+	VMOVUPS     Y0, (DI)(AX*4)
+	VMOVUPS     Y1, 32(DI)(AX*4)
+	MOVQ        DX, AX
+	JMP         axpy4x16
+
+axpy4x8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         axpy4tail
+	VMOVUPS     (DI)(AX*4), Y0
+	VFMADD231PS (R8)(AX*4), Y12, Y0
+	VFMADD231PS (R9)(AX*4), Y13, Y0
+	VFMADD231PS (R10)(AX*4), Y14, Y0
+	VFMADD231PS (R11)(AX*4), Y15, Y0
+	VMOVUPS     Y0, (DI)(AX*4)
+	MOVQ        DX, AX
+
+axpy4tail:
+	CMPQ        AX, CX
+	JGE         axpy4done
+	VMOVSS      (DI)(AX*4), X0
+	VFMADD231SS (R8)(AX*4), X12, X0
+	VFMADD231SS (R9)(AX*4), X13, X0
+	VFMADD231SS (R10)(AX*4), X14, X0
+	VFMADD231SS (R11)(AX*4), X15, X0
+	VMOVSS      X0, (DI)(AX*4)
+	INCQ        AX
+	JMP         axpy4tail
+
+axpy4done:
+	VZEROUPPER
+	RET
