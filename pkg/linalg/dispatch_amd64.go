@@ -83,3 +83,17 @@ func dot1AVX2(x, y []float32) float32
 
 //go:noescape
 func axpy4AVX2(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32)
+
+// bprStepVec runs BPRStep on the leading multiple of 8 components with
+// AVX2 and returns how many it did.
+func bprStepVec(p, qi, qj, gp, gqi, gqj []float32, g, lr, ia, ua float32) int {
+	n := len(p) &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	bprStepAVX2(p[:n], qi, qj, gp, gqi, gqj, g, lr, ia, ua)
+	return n
+}
+
+//go:noescape
+func bprStepAVX2(p, qi, qj, gp, gqi, gqj []float32, grad, lr, ia, ua float32)

@@ -21,3 +21,6 @@ func dot1(x, y []float32) float32 { return dot1Go(x, y) }
 func Axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
 	axpy4Go(row, a0, a1, a2, a3, y0, y1, y2, y3)
 }
+
+// bprStepVec runs the vector part of BPRStep; without assembly there is none.
+func bprStepVec(_, _, _, _, _, _ []float32, _, _, _, _ float32) int { return 0 }

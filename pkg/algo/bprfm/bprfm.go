@@ -354,22 +354,8 @@ func (m *Model) step(u, i, j int32, g, lr float32) {
 	gpu := tr.gp[int(u)*k : int(u+1)*k]
 	gqi := tr.gq[int(i)*k : int(i+1)*k]
 	gqj := tr.gq[int(j)*k : int(j+1)*k]
-	qi, qj, gpu, gqi, gqj = qi[:len(pu)], qj[:len(pu)], gpu[:len(pu)], gqi[:len(pu)], gqj[:len(pu)]
-	ia, ua := float32(m.cfg.ItemAlpha), float32(m.cfg.UserAlpha)
-	for c, p := range pu {
-		vi, vj := qi[c], qj[c]
-		// Gradients of the loss: ∂/∂q_i = −g·p, ∂/∂q_j = g·p, ∂/∂p = g·(q_j − q_i).
-		di, dj, dp := -g*p, g*p, g*(vj-vi)
-		si := lr / sqrt32(gqi[c])
-		sj := lr / sqrt32(gqj[c])
-		sp := lr / sqrt32(gpu[c])
-		qi[c] = (vi - si*di) * (1 - ia*si)
-		qj[c] = (vj - sj*dj) * (1 - ia*sj)
-		pu[c] = (p - sp*dp) * (1 - ua*sp)
-		gqi[c] += di * di
-		gqj[c] += dj * dj
-		gpu[c] += dp * dp
-	}
+	// Gradients of the loss: ∂/∂q_i = −g·p, ∂/∂q_j = g·p, ∂/∂p = g·(q_j − q_i).
+	linalg.BPRStep(pu, qi, qj, gpu, gqi, gqj, g, lr, float32(m.cfg.ItemAlpha), float32(m.cfg.UserAlpha))
 	si := lr / sqrt32(tr.gb[i])
 	m.b[i] += si * g
 	tr.gb[i] += g * g

@@ -1,0 +1,83 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func bprStepAVX2(p, qi, qj, gp, gqi, gqj []float32, grad, lr, ia, ua float32)
+//
+// BPRStep over len(p) components, a multiple of 8; every other slice is at
+// least as long (checked by the Go wrapper). Same float32 operations in the
+// same order as bprStepGo: no FMA.
+TEXT ·bprStepAVX2(SB), NOSPLIT, $0-160
+	MOVQ         p_base+0(FP), DI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         qi_base+24(FP), R8
+	MOVQ         qj_base+48(FP), R9
+	MOVQ         gp_base+72(FP), R10
+	MOVQ         gqi_base+96(FP), R11
+	MOVQ         gqj_base+120(FP), R12
+	VBROADCASTSS grad+144(FP), Y15
+	VBROADCASTSS lr+148(FP), Y14
+	VBROADCASTSS ia+152(FP), Y13
+	VBROADCASTSS ua+156(FP), Y12
+	MOVL         $0x3f800000, AX // 1.0
+	MOVD         AX, X11
+	VBROADCASTSS X11, Y11
+	MOVL         $0x80000000, AX // sign bit
+	MOVD         AX, X10
+	VBROADCASTSS X10, Y10
+	XORQ         AX, AX
+
+loop:
+	CMPQ    AX, CX
+	JGE     done
+	VMOVUPS (DI)(AX*4), Y0 // p
+	VMOVUPS (R8)(AX*4), Y1 // vi
+	VMOVUPS (R9)(AX*4), Y2 // vj
+	VMULPS  Y0, Y15, Y3    // dj = g·p
+	VXORPS  Y10, Y3, Y4    // di = −g·p
+	VSUBPS  Y1, Y2, Y5     // vj − vi
+	VMULPS  Y5, Y15, Y5    // dp = g·(vj − vi)
+	VSQRTPS (R11)(AX*4), Y6
+	VDIVPS  Y6, Y14, Y6    // si = lr/√gqi
+	VSQRTPS (R12)(AX*4), Y7
+	VDIVPS  Y7, Y14, Y7    // sj = lr/√gqj
+	VSQRTPS (R10)(AX*4), Y8
+	VDIVPS  Y8, Y14, Y8    // sp = lr/√gp
+
+	VMULPS  Y6, Y4, Y9     // qi = (vi − si·di)·(1 − ia·si)
+	VSUBPS  Y9, Y1, Y9
+	VMULPS  Y6, Y13, Y1
+	VSUBPS  Y1, Y11, Y1
+	VMULPS  Y1, Y9, Y9
+	VMOVUPS Y9, (R8)(AX*4)
+
+	VMULPS  Y7, Y3, Y9     // qj = (vj − sj·dj)·(1 − ia·sj)
+	VSUBPS  Y9, Y2, Y9
+	VMULPS  Y7, Y13, Y2
+	VSUBPS  Y2, Y11, Y2
+	VMULPS  Y2, Y9, Y9
+	VMOVUPS Y9, (R9)(AX*4)
+
+	VMULPS  Y8, Y5, Y9     // p = (p − sp·dp)·(1 − ua·sp)
+	VSUBPS  Y9, Y0, Y9
+	VMULPS  Y8, Y12, Y0
+	VSUBPS  Y0, Y11, Y0
+	VMULPS  Y0, Y9, Y9
+	VMOVUPS Y9, (DI)(AX*4)
+
+	VMULPS  Y4, Y4, Y4     // accumulators += gradient²
+	VADDPS  (R11)(AX*4), Y4, Y4
+	VMOVUPS Y4, (R11)(AX*4)
+	VMULPS  Y3, Y3, Y3
+	VADDPS  (R12)(AX*4), Y3, Y3
+	VMOVUPS Y3, (R12)(AX*4)
+	VMULPS  Y5, Y5, Y5
+	VADDPS  (R10)(AX*4), Y5, Y5
+	VMOVUPS Y5, (R10)(AX*4)
+
+	ADDQ    $8, AX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET
