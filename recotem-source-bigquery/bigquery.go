@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2/google"
 	bigquery "google.golang.org/api/bigquery/v2"
@@ -26,15 +23,20 @@ const (
 	exitUsage = 2
 )
 
-// EnvRequireStorageAPI makes a fetch fail instead of using the REST API.
-// This build never uses the Storage Read API (see README.md), so with the
-// variable set every fetch fails.
+// EnvRequireStorageAPI, set to a truthy value, makes a fetch fail instead
+// of falling back to the REST API when the Storage Read API refuses the
+// read session for lack of permission.
 const EnvRequireStorageAPI = "RECOTEM_BQ_REQUIRE_STORAGE_API"
 
 // EnvEmulatorHost points the client at a BigQuery-compatible endpoint
 // (host:port, plain HTTP, no authentication), as the official client
 // libraries do. For emulators and tests only.
 const EnvEmulatorHost = "BIGQUERY_EMULATOR_HOST"
+
+// EnvStorageEmulatorHost points the Storage Read API client at a gRPC
+// endpoint (host:port, plaintext, no authentication). For emulators and
+// tests only.
+const EnvStorageEmulatorHost = "BIGQUERY_STORAGE_EMULATOR_HOST"
 
 // pageSize is the number of rows requested per REST page.
 const pageSize = 10000
@@ -222,8 +224,10 @@ func queryRequest(cfg config, params []*bigquery.QueryParameter, dry bool) *bigq
 		QueryParameters: params,
 		DryRun:          dry,
 		TimeoutMs:       10000,
-		MaxResults:      pageSize,
 		FormatOptions:   &bigquery.DataFormatOptions{UseInt64Timestamp: true},
+		// No rows in the response: they come from the Storage Read API or,
+		// on fallback, from jobs.getQueryResults paging.
+		ForceSendFields: []string{"MaxResults"},
 	}
 	if len(params) > 0 {
 		r.ParameterMode = "NAMED"
@@ -248,159 +252,4 @@ func probe(ctx context.Context, cfg config, getenv func(string) string, opts []o
 		return fail("BigQuery dry-run failed: %v", err)
 	}
 	return nil
-}
-
-// fetch runs the query with jobs.query and pages through
-// jobs.getQueryResults, writing NDJSON.
-func fetch(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv func(string) string, opts []option.ClientOption) error {
-	params, err := queryParameters(cfg.QueryParameters)
-	if err != nil {
-		return err
-	}
-	if truthy(getenv(EnvRequireStorageAPI)) {
-		return fail("%s is set, but this build of recotem-source-bigquery downloads results with the REST API only (the Storage Read API is not implemented)", EnvRequireStorageAPI)
-	}
-	svc, project, err := client(ctx, cfg, getenv, opts)
-	if err != nil {
-		return fail("Failed to create BigQuery client: %v", err)
-	}
-	fmt.Fprintln(stderr, "bigquery_storage_fallback reason=missing_extra: the Storage Read API is not implemented in this build; downloading results with the REST API")
-	resp, err := svc.Jobs.Query(project, queryRequest(cfg, params, false)).Context(ctx).Do()
-	if err != nil {
-		return fail("BigQuery query submission failed: %v", err)
-	}
-	if len(resp.Errors) > 0 {
-		return fail("BigQuery query execution failed: %s", resp.Errors[0].Message)
-	}
-	if resp.JobReference == nil {
-		return fail("BigQuery query submission failed: no job reference in the response")
-	}
-	job := resp.JobReference
-	w := bufio.NewWriterSize(stdout, 256<<10)
-	rows, schemaFields, token, complete := resp.Rows, resp.Schema, resp.PageToken, resp.JobComplete
-	wroteHeader := false
-	for {
-		if !complete {
-			r, err := svc.Jobs.GetQueryResults(project, job.JobId).Location(job.Location).TimeoutMs(10000).MaxResults(pageSize).
-				FormatOptionsUseInt64Timestamp(true).Context(ctx).Do()
-			if err != nil {
-				return fail("BigQuery query execution failed: %v", err)
-			}
-			if len(r.Errors) > 0 {
-				return fail("BigQuery query execution failed: %s", r.Errors[0].Message)
-			}
-			rows, schemaFields, token, complete = r.Rows, r.Schema, r.PageToken, r.JobComplete
-			if !complete {
-				continue
-			}
-		}
-		if !wroteHeader {
-			if schemaFields == nil {
-				return fail("Failed to download BigQuery results: no schema in the response")
-			}
-			if err := writeHeader(w, schemaFields.Fields); err != nil {
-				return err
-			}
-			wroteHeader = true
-		}
-		for _, r := range rows {
-			if err := writeRow(w, schemaFields.Fields, r); err != nil {
-				return fail("Failed to download BigQuery results: %v", err)
-			}
-		}
-		if token == "" {
-			break
-		}
-		r, err := svc.Jobs.GetQueryResults(project, job.JobId).Location(job.Location).PageToken(token).MaxResults(pageSize).
-			FormatOptionsUseInt64Timestamp(true).Context(ctx).Do()
-		if err != nil {
-			return fail("Failed to download BigQuery results: %v", err)
-		}
-		rows, token = r.Rows, r.PageToken
-		if r.Schema != nil {
-			schemaFields = r.Schema
-		}
-	}
-	return w.Flush()
-}
-
-func truthy(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
-}
-
-func writeHeader(w *bufio.Writer, fields []*bigquery.TableFieldSchema) error {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
-	}
-	b, _ := json.Marshal(names)
-	w.Write(b)
-	return w.WriteByte('\n')
-}
-
-// writeRow writes one row as a JSON array, typed by the column schema:
-// integers and floats as numbers (non-finite floats as null), booleans,
-// TIMESTAMP as RFC 3339 UTC text, everything else as text.
-func writeRow(w *bufio.Writer, fields []*bigquery.TableFieldSchema, r *bigquery.TableRow) error {
-	w.WriteByte('[')
-	for i, f := range fields {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		var v any
-		if i < len(r.F) && r.F[i] != nil {
-			v = r.F[i].V
-		}
-		b, err := cell(f, v)
-		if err != nil {
-			return fmt.Errorf("column %s: %w", f.Name, err)
-		}
-		w.Write(b)
-	}
-	w.WriteByte(']')
-	return w.WriteByte('\n')
-}
-
-func cell(f *bigquery.TableFieldSchema, v any) ([]byte, error) {
-	s, isStr := v.(string)
-	if v == nil {
-		return []byte("null"), nil
-	}
-	if !isStr || f.Mode == "REPEATED" || f.Type == "RECORD" || f.Type == "STRUCT" {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(string(b))
-	}
-	switch f.Type {
-	case "INTEGER", "INT64":
-		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-			return nil, fmt.Errorf("bad INT64 %q", s)
-		}
-		return []byte(s), nil
-	case "FLOAT", "FLOAT64":
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return []byte("null"), nil
-		}
-		return []byte(strconv.FormatFloat(x, 'g', -1, 64)), nil
-	case "BOOLEAN", "BOOL":
-		return []byte(strconv.FormatBool(strings.EqualFold(s, "true"))), nil
-	case "TIMESTAMP":
-		us, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			x, ferr := strconv.ParseFloat(s, 64) // seconds, older format
-			if ferr != nil {
-				return nil, fmt.Errorf("bad TIMESTAMP %q", s)
-			}
-			us = int64(x * 1e6)
-		}
-		return json.Marshal(time.UnixMicro(us).UTC().Format("2006-01-02T15:04:05.999999Z07:00"))
-	}
-	return json.Marshal(s)
 }
