@@ -15,8 +15,9 @@
 //   - L2 regularisation is plain weight decay θ ← θ(1 − α·step) on the
 //     parameters a step touches, not LightFM's lazy global rescaling.
 //   - There is no user bias (it does not change any ranking).
-//   - Training is sequential and deterministic for a fixed random_seed
-//     (LightFM runs lock-free Hogwild threads and is not reproducible).
+//   - Training is deterministic for a fixed random_seed whatever the number
+//     of threads: an epoch runs stratified blocks in parallel (see Epoch),
+//     where LightFM runs lock-free Hogwild threads and is not reproducible.
 //   - A cold profile (recommend-related, unknown users) is folded in as the
 //     mean of the seed items' q vectors; irspack has no cold scoring for it.
 //   - The defaults are tuned: negatives are drawn uniformly over the items by
@@ -149,18 +150,35 @@ type Model struct {
 	p, q []float32 // user (Users×K) and item (Items×K) factors
 	b    []float32 // item biases
 
-	tr *train // between Start and the end of Fit
+	tr      *train // between Start and the end of Fit
+	threads int
 }
 
 // train is the optimiser state.
 type train struct {
 	x          *sparse.CSR
 	users      []int32 // the user of each stored entry, in X order
-	order      []int32 // entry visiting order, reshuffled each epoch
 	gp, gq, gb []float32
-	pcg        *rand.PCG
+	pcg        *rand.PCG // draws each epoch's partition and block seeds
 	rng        *rand.Rand
+	threads    int
+
+	// Per-epoch scratch: the group of each user and item, the entries of
+	// each block (start offsets in order), the items of each item group
+	// (uniform negatives) and the items of each group's entries
+	// (popularity negatives).
+	userGroup, itemGroup []int32
+	order                []int32
+	start                [groups*groups + 1]int
+	groupItems           [groups][]int32
+	groupPop             [groups][]int32
 }
+
+// groups is the number of user groups and of item groups of an epoch's
+// partition (see Epoch). It is a constant, not the thread count, so that
+// the model does not depend on the number of threads; up to groups
+// threads work at once.
+const groups = 4
 
 var _ algo.Iterative = (*Model)(nil)
 
@@ -170,8 +188,7 @@ func New(p algo.Params, opt algo.Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = opt // training is sequential (deterministic); scoring runs on the caller's goroutine
-	return &Model{cfg: c}, nil
+	return &Model{cfg: c, threads: max(1, opt.Threads)}, nil
 }
 
 // Class returns "BPRFMRecommender".
@@ -222,14 +239,12 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 		m.q[i] = float32((rng.Float64() - 0.5) / float64(k))
 	}
 	m.b = make([]float32, X.Cols)
-	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ())}
+	tr := &train{x: X, pcg: pcg, rng: rng, threads: m.threads, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ()),
+		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols)}
 	for u := 0; u < X.Rows; u++ {
 		for e := X.Indptr[u]; e < X.Indptr[u+1]; e++ {
 			tr.users[e] = int32(u)
 		}
-	}
-	for e := range tr.order {
-		tr.order[e] = int32(e)
 	}
 	tr.gp, tr.gq, tr.gb = ones(len(m.p)), ones(len(m.q)), ones(len(m.b))
 	m.tr = tr
@@ -244,16 +259,13 @@ func ones(n int) []float32 {
 	return s
 }
 
-// Snapshot copies the parameters, the optimiser state, the visiting order
-// and the generator.
+// Snapshot copies the parameters, the optimiser state and the generator.
 func (m *Model) Snapshot() (restore func()) {
 	p, q, b := slices.Clone(m.p), slices.Clone(m.q), slices.Clone(m.b)
 	var gp, gq, gb []float32
-	var order []int32
 	var rngState []byte
 	if m.tr != nil {
 		gp, gq, gb = slices.Clone(m.tr.gp), slices.Clone(m.tr.gq), slices.Clone(m.tr.gb)
-		order = slices.Clone(m.tr.order)
 		rngState, _ = m.tr.pcg.MarshalBinary()
 	}
 	return func() {
@@ -262,7 +274,6 @@ func (m *Model) Snapshot() (restore func()) {
 			copy(m.tr.gp, gp)
 			copy(m.tr.gq, gq)
 			copy(m.tr.gb, gb)
-			copy(m.tr.order, order)
 			_ = m.tr.pcg.UnmarshalBinary(rngState) // the state came from MarshalBinary of the same generator
 		}
 	}
@@ -275,8 +286,20 @@ func isPositive(x *sparse.CSR, u int32, j int32) bool {
 	return ok
 }
 
-// Epoch runs one pass over the interactions in a fresh shuffled order,
-// checking ctx every 4096 steps.
+// Epoch runs one pass over the interactions, checking ctx every 4096 steps
+// of each block.
+//
+// The pass is stratified so that it runs in parallel and stays
+// deterministic (the stratified SGD of Gemulla et al., "Large-scale matrix
+// factorization with distributed stochastic gradient descent", 2011): users
+// and items are split at random into groups (a new partition each epoch),
+// the entries fall into groups×groups blocks, and the epoch runs groups
+// strata in turn; stratum s holds the blocks (g, (g+s) mod groups), which
+// share no user and no item, so their steps touch disjoint rows and run
+// concurrently. A block visits its entries in a shuffled order and draws
+// negatives from its own item group. Since the partition is uniformly
+// random, every item is a candidate negative of every positive with the
+// same probability as in a plain sequential pass.
 func (m *Model) Epoch(ctx context.Context) error {
 	tr := m.tr
 	if tr == nil {
@@ -286,16 +309,90 @@ func (m *Model) Epoch(ctx context.Context) error {
 		return err
 	}
 	x := tr.x
-	nnz := len(tr.order)
-	if nnz == 0 || x.Cols == 0 {
+	if len(tr.order) == 0 || x.Cols == 0 {
 		return nil
 	}
-	tr.rng.Shuffle(nnz, func(a, b int) { tr.order[a], tr.order[b] = tr.order[b], tr.order[a] })
+	tr.partition()
+	var seeds [groups * groups][2]uint64
+	for b := range seeds {
+		seeds[b] = [2]uint64{tr.rng.Uint64(), tr.rng.Uint64()}
+	}
+	for s := 0; s < groups; s++ {
+		var errs [groups]error
+		linalg.ParallelForWorker(groups, 1, tr.threads, func(_, lo, hi int) {
+			for g := lo; g < hi; g++ {
+				b := g*groups + (g+s)%groups
+				rng := rand.New(rand.NewPCG(seeds[b][0], seeds[b][1]))
+				errs[g] = m.block(ctx, rng, tr.order[tr.start[b]:tr.start[b+1]], (g+s)%groups)
+			}
+		})
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// partition draws this epoch's balanced random user and item groups and
+// fills order, start, groupItems and groupPop.
+func (tr *train) partition() {
+	x := tr.x
+	assign := func(group []int32) {
+		for k, v := range tr.rng.Perm(len(group)) {
+			group[v] = int32(k % groups)
+		}
+	}
+	assign(tr.userGroup)
+	assign(tr.itemGroup)
+	block := func(e int) int { return int(tr.userGroup[tr.users[e]])*groups + int(tr.itemGroup[x.Indices[e]]) }
+	// Counting sort of the entries by block, in X order within a block.
+	var count [groups * groups]int
+	for e := range tr.order {
+		count[block(e)]++
+	}
+	tr.start[0] = 0
+	for b, c := range count {
+		tr.start[b+1] = tr.start[b] + c
+	}
+	next := tr.start
+	for e := range tr.order {
+		b := block(e)
+		tr.order[next[b]] = int32(e)
+		next[b]++
+	}
+	for g := range tr.groupItems {
+		tr.groupItems[g] = tr.groupItems[g][:0]
+		tr.groupPop[g] = tr.groupPop[g][:0]
+	}
+	for i, g := range tr.itemGroup {
+		tr.groupItems[g] = append(tr.groupItems[g], int32(i))
+	}
+	for _, i := range x.Indices {
+		g := tr.itemGroup[i]
+		tr.groupPop[g] = append(tr.groupPop[g], i)
+	}
+}
+
+// block runs the steps of one block's entries, in an order shuffled by
+// rng, with negatives from item group ig.
+func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []int32, ig int) error {
+	tr := m.tr
+	x := tr.x
+	rng.Shuffle(len(entries), func(a, b int) { entries[a], entries[b] = entries[b], entries[a] })
+	items, pop := tr.groupItems[ig], tr.groupPop[ig]
+	if len(items) == 0 {
+		return nil
+	}
+	if len(pop) == 0 { // no interaction with this group's items: uniform
+		pop = items
+	}
 	k := m.cfg.K
 	lr := float32(m.cfg.LR)
 	warp := m.cfg.Loss == LossWARP
 	uniform := m.cfg.Negatives == NegUniform
-	for s, e := range tr.order {
+	for s, e := range entries {
 		if s&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -309,7 +406,7 @@ func (m *Model) Epoch(ctx context.Context) error {
 		var g float32
 		if warp {
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
-				c := int32(tr.rng.IntN(x.Cols))
+				c := items[rng.IntN(len(items))]
 				yc := linalg.Dot(pu, m.q[int(c)*k:int(c+1)*k]) + m.b[c]
 				if yc > yi-1 && !isPositive(x, u, c) {
 					j = c
@@ -323,9 +420,9 @@ func (m *Model) Epoch(ctx context.Context) error {
 		} else {
 			for tries := 0; tries < maxRedraws; tries++ {
 				if uniform {
-					j = int32(tr.rng.IntN(x.Cols))
+					j = items[rng.IntN(len(items))]
 				} else {
-					j = x.Indices[tr.rng.IntN(nnz)]
+					j = pop[rng.IntN(len(pop))]
 				}
 				if !isPositive(x, u, j) {
 					break

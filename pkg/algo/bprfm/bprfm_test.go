@@ -3,6 +3,7 @@ package bprfm
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,6 +117,32 @@ func TestDeterministic(t *testing.T) {
 	}
 	if !same || !diff {
 		t.Fatalf("same seed identical: %v, other seed different: %v", same, diff)
+	}
+}
+
+// TestThreadsInvariant: the model does not depend on the number of
+// threads (the stratified epoch's partition is fixed by the seed).
+func TestThreadsInvariant(t *testing.T) {
+	x := blocks(40, 24)
+	for _, loss := range []string{LossBPR, LossWARP} {
+		p := algo.Params{"n_components": 9, "train_epochs": 4, "loss": loss, "negatives": NegPopularity}
+		var ref *Model
+		for _, threads := range []int{1, 2, 3, 8} {
+			m, err := New(p, algo.Options{Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Fit(context.Background(), x); err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = m
+				continue
+			}
+			if !slices.Equal(m.q, ref.q) || !slices.Equal(m.p, ref.p) || !slices.Equal(m.b, ref.b) {
+				t.Errorf("loss %s: %d threads give another model than 1 thread", loss, threads)
+			}
+		}
 	}
 }
 
