@@ -428,16 +428,19 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 }
 
 // diagonalize prepares a half-epoch that solves nRows rows against nOther
-// fixed ones with the Gram matrix p = α0·YᵀY. When it pays (CG solver and
-// 3·nRows > nOther, since rotating costs (nRows+nOther)·K² and saves about
-// 4·nRows·K² of CG matrix-vector products), it eigendecomposes p = QΛQᵀ,
+// fixed ones with the Gram matrix p = α0·YᵀY. When it clearly pays (CG
+// solver and nRows > nOther + 20·K: it saves about 4·nRows·K² of CG
+// matrix-vector products and costs (nRows+nOther)·K² of rotation plus a
+// single-threaded eigendecomposition worth about 20·K rows of K² work,
+// measured on ml-100k, where it never pays, and on 100k×20k synthetic
+// data, where the user half gains a quarter), it eigendecomposes p = QΛQᵀ,
 // rotates both factor matrices by Q (U·Vᵀ, the loss and the CG iterates are
 // invariant under a common orthogonal change of basis) and returns Λ, so
 // the CG steps multiply by a diagonal; the tracked predictions stay valid.
 // Otherwise it returns nil. It only changes the factors' basis.
 func (m *Model) diagonalize(p []float32, nRows, nOther int) []float32 {
 	k := m.cfg.K
-	if p == nil || m.cfg.Solver != SolverCG || 3*nRows <= nOther || k < 2 {
+	if p == nil || m.cfg.Solver != SolverCG || nRows <= nOther+20*k || k < 2 {
 		return nil
 	}
 	sym := mat.NewSymDense(k, nil)
