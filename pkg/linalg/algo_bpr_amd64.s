@@ -2,6 +2,11 @@
 
 #include "textflag.h"
 
+DATA bprOne<>+0(SB)/4, $0x3f800000 // 1.0
+GLOBL bprOne<>(SB), RODATA|NOPTR, $4
+DATA bprSign<>+0(SB)/4, $0x80000000 // sign bit
+GLOBL bprSign<>(SB), RODATA|NOPTR, $4
+
 // func bprStepAVX2(p, qi, qj, gp, gqi, gqj []float32, grad, lr, ia, ua float32)
 //
 // BPRStep over len(p) components, a multiple of 8; every other slice is at
@@ -19,12 +24,8 @@ TEXT ·bprStepAVX2(SB), NOSPLIT, $0-160
 	VBROADCASTSS lr+148(FP), Y14
 	VBROADCASTSS ia+152(FP), Y13
 	VBROADCASTSS ua+156(FP), Y12
-	MOVL         $0x3f800000, AX // 1.0
-	MOVD         AX, X11
-	VBROADCASTSS X11, Y11
-	MOVL         $0x80000000, AX // sign bit
-	MOVD         AX, X10
-	VBROADCASTSS X10, Y10
+	VBROADCASTSS bprOne<>(SB), Y11
+	VBROADCASTSS bprSign<>(SB), Y10
 	XORQ         AX, AX
 
 loop:
