@@ -162,6 +162,7 @@ type train struct {
 	pcg        *rand.PCG // draws each epoch's partition and block seeds
 	rng        *rand.Rand
 	threads    int
+	pos        positives
 
 	// Per-epoch scratch: the group of each user and item, the entries of
 	// each block (start offsets in order), the items of each item group
@@ -240,7 +241,7 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	}
 	m.b = make([]float32, X.Cols)
 	tr := &train{x: X, pcg: pcg, rng: rng, threads: m.threads, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ()),
-		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols)}
+		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X)}
 	for u := 0; u < X.Rows; u++ {
 		for e := X.Indptr[u]; e < X.Indptr[u+1]; e++ {
 			tr.users[e] = int32(u)
@@ -279,9 +280,41 @@ func (m *Model) Snapshot() (restore func()) {
 	}
 }
 
-// isPositive reports whether item j is stored in row u of x.
-func isPositive(x *sparse.CSR, u int32, j int32) bool {
-	idx, _ := x.Row(int(u))
+// maxBitmapBytes bounds the positives bitmap; larger matrices look
+// positives up by binary search in the user's row.
+const maxBitmapBytes = 64 << 20
+
+// positives answers "is item j a positive of user u" for the negative
+// sampler: from a users×items bitmap when it is small enough, else by
+// binary search in X's row.
+type positives struct {
+	x     *sparse.CSR
+	bits  []uint64 // row-major, stride words per user; nil: binary search
+	words int
+}
+
+func newPositives(x *sparse.CSR) positives {
+	words := (x.Cols + 63) / 64
+	if int64(x.Rows)*int64(words)*8 > maxBitmapBytes {
+		return positives{x: x}
+	}
+	p := positives{x: x, bits: make([]uint64, x.Rows*words), words: words}
+	for u := 0; u < x.Rows; u++ {
+		idx, _ := x.Row(u)
+		row := p.bits[u*words : (u+1)*words]
+		for _, j := range idx {
+			row[j>>6] |= 1 << (uint(j) & 63)
+		}
+	}
+	return p
+}
+
+// has reports whether item j is stored in row u.
+func (p *positives) has(u, j int32) bool {
+	if p.bits != nil {
+		return p.bits[int(u)*p.words+int(j>>6)]&(1<<(uint(j)&63)) != 0
+	}
+	idx, _ := p.x.Row(int(u))
 	_, ok := slices.BinarySearch(idx, j)
 	return ok
 }
@@ -408,7 +441,7 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []int32, ig i
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
 				c := items[rng.IntN(len(items))]
 				yc := linalg.Dot(pu, m.q[int(c)*k:int(c+1)*k]) + m.b[c]
-				if yc > yi-1 && !isPositive(x, u, c) {
+				if yc > yi-1 && !tr.pos.has(u, c) {
 					j = c
 					g = float32(math.Min(maxLoss, math.Log(math.Max(1, math.Floor(float64(x.Cols-1)/float64(d))))))
 					break
@@ -424,7 +457,7 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []int32, ig i
 				} else {
 					j = pop[rng.IntN(len(pop))]
 				}
-				if !isPositive(x, u, j) {
+				if !tr.pos.has(u, j) {
 					break
 				}
 				j = -1

@@ -257,3 +257,28 @@ func TestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestPositives: the bitmap and the binary search agree on every pair.
+func TestPositives(t *testing.T) {
+	x := blocks(30, 70) // 70 items: two bitmap words per user
+	bitmap := newPositives(x)
+	search := positives{x: x}
+	if bitmap.bits == nil {
+		t.Fatal("a small matrix got no bitmap")
+	}
+	n := 0
+	for u := int32(0); u < int32(x.Rows); u++ {
+		for j := int32(0); j < int32(x.Cols); j++ {
+			a, b := bitmap.has(u, j), search.has(u, j)
+			if a != b {
+				t.Fatalf("user %d item %d: bitmap %v, search %v", u, j, a, b)
+			}
+			if a {
+				n++
+			}
+		}
+	}
+	if n != x.NNZ() {
+		t.Fatalf("%d positives found, want %d", n, x.NNZ())
+	}
+}
