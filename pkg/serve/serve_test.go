@@ -530,3 +530,37 @@ func TestSwapUnderLoad(t *testing.T) {
 
 // writeArtifactVersion writes a distinct artifact for each i.
 func writeArtifactVersion(t testing.TB, path string, i int) string { return writeArtifact(t, path, i) }
+
+// TestGate: verbs wait for a free slot of the gate; a client that leaves
+// while waiting does not take a slot, and requests go through again once
+// slots are free.
+func TestGate(t *testing.T) {
+	f := newFixture(t, nil)
+	for range cap(f.s.gate) {
+		f.s.gate <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.http.URL+"/v1/recipes/demo:recommend", strings.NewReader(`{"user_id":"u1"}`))
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("a verb ran while every slot was taken: status %d", res.StatusCode)
+	}
+	for range cap(f.s.gate) {
+		<-f.s.gate
+	}
+	// The abandoned request must not hold a slot: every slot is usable.
+	for range cap(f.s.gate) {
+		select {
+		case f.s.gate <- struct{}{}:
+		case <-time.After(time.Second):
+			t.Fatal("a slot stayed taken after its client left")
+		}
+	}
+	for range cap(f.s.gate) {
+		<-f.s.gate
+	}
+	if r := f.do("POST", "/v1/recipes/demo:recommend", `{"user_id":"u1"}`); r.status != 200 {
+		t.Fatalf("after the gate freed: status %d %s", r.status, r.raw)
+	}
+}

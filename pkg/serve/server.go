@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -49,13 +50,19 @@ type Server struct {
 	notify *notifier
 
 	handler http.Handler
+	// gate bounds the verbs computing at once to GOMAXPROCS. Waiting
+	// requests get a slot in arrival order (a channel's blocked senders
+	// are FIFO), so under overload each waits about as long as the
+	// others instead of some being overtaken many times.
+	gate chan struct{}
 }
 
 // New builds a server. recipeOpts configures how recipe files are loaded
 // (plugins, hyperparameter validation); its RecipesRoot is set to
 // cfg.RecipesDir.
 func New(cfg Config, log *slog.Logger, loader *Loader, recipeOpts recipe.LoadOptions) *Server {
-	s := &Server{cfg: cfg, log: log, loader: loader, recipe: recipeOpts, notify: newNotifier()}
+	s := &Server{cfg: cfg, log: log, loader: loader, recipe: recipeOpts, notify: newNotifier(),
+		gate: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.recipe.RecipesRoot = cfg.RecipesDir
 	s.recipe.Logger = log
 	s.m = newMetrics(func() float64 { l, _ := s.reg.Counts(); return float64(l) })

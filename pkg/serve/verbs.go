@@ -73,7 +73,13 @@ func (s *Server) postRecipe(w http.ResponseWriter, r *http.Request, ps httproute
 	if _, ok := s.reg.Get(name); !ok {
 		label = unknownRecipe
 	}
+	select {
+	case s.gate <- struct{}{}:
+	case <-r.Context().Done(): // the client left while waiting for a slot
+		return
+	}
 	status := s.serveVerb(w, r, name, verb, body)
+	<-s.gate
 	s.m.requests.WithLabelValues(label, verb, status).Inc()
 	if status == "validation_error" {
 		s.m.latency.WithLabelValues(label, verb).Observe(0)
