@@ -12,10 +12,11 @@ import (
 )
 
 // BenchmarkFitML100K: k 64 and 16 on the ml-100k anchor training matrix
-// (irspack at 2 threads: 50-110 ms and 18-26 ms).
+// (irspack at 2 threads: 50-110 ms and 18-26 ms), and the large k a
+// hyperparameter search samples from [4, 512].
 func BenchmarkFitML100K(b *testing.B) {
 	d := evaltest.Anchor(b, "ml-100k")
-	for _, k := range []int{64, 16} {
+	for _, k := range []int{64, 16, 168, 326, 436, 512} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("k=%d/threads=%d", k, threads), func(b *testing.B) {
 				b.ReportAllocs()

@@ -2,7 +2,15 @@
 // of the interaction matrix from its top-k right singular vectors, found by
 // the randomized SVD of scikit-learn's TruncatedSVD (training.md §2.6):
 // k+10 Gaussian test vectors (seeded with random_seed), 5 power iterations,
-// an orthonormal range basis Q, and the exact SVD of the small Qᵀ·X.
+// an orthonormal range basis Q, and the exact SVD of the small B = Qᵀ·X.
+//
+// The SVD of B comes from the eigendecomposition of the l×l matrix BBᵀ
+// (l = k+10), V = Bᵀ·W·Λ^(-1/2), unless BBᵀ is too ill-conditioned for
+// that, when a QR of Bᵀ and the SVD of its R factor are used instead. The
+// dense float64 work (Gram matrices, Cholesky QR, products) runs in blocked
+// kernels, in AVX2 + FMA assembly where available (gemm_amd64.s); each
+// output element is summed in a fixed order, so a fit does not depend on
+// the thread count.
 //
 // Scores are z_u·V_kᵀ with z = X·V_k; a cold profile p scores (p·V_k)·V_kᵀ.
 //
@@ -21,6 +29,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/codelibs/recotem-go/pkg/algo"
@@ -123,6 +133,7 @@ func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
 	k = min(k, l)
 	xt := transpose(X)
 	t := m.threads
+	ws := new(scratch)
 	rng := rand.New(rand.NewPCG(uint64(m.cfg.Seed), 0x5bd1))
 	q := make([]float64, X.Cols*l) // items × l
 	for i := range q {
@@ -138,13 +149,13 @@ func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
 		}
 		spmm(y, X, q, l, t)
 		if X.Rows < X.Cols {
-			if _, err := orthonormalize(y, X.Rows, l, 1, t); err != nil {
+			if _, err := orthonormalize(ws, y, X.Rows, l, 1, false, t); err != nil {
 				return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
 			}
 		}
 		spmm(q, xt, y, l, t)
 		if X.Rows >= X.Cols {
-			if _, err := orthonormalize(q, X.Cols, l, 1, t); err != nil {
+			if _, err := orthonormalize(ws, q, X.Cols, l, 1, false, t); err != nil {
 				return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
 			}
 		}
@@ -154,41 +165,25 @@ func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
 	}
 	// Range basis Q of X (users × l), then Bᵀ = XᵀQ (items × l).
 	spmm(y, X, q, l, t)
-	if _, err := orthonormalize(y, X.Rows, l, 2, t); err != nil {
+	if _, err := orthonormalize(ws, y, X.Rows, l, 2, false, t); err != nil {
 		return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
 	}
 	bt := q
 	spmm(bt, xt, y, l, t)
-	// Bᵀ = Q₂R and R = U_R S V_Rᵀ, so B's right singular vectors are Q₂U_R.
-	r, err := orthonormalize(bt, X.Cols, l, 2, t)
-	if err != nil {
-		return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	var svd mat.SVD
-	if !svd.Factorize(mat.NewDense(l, l, r), mat.SVDFull) {
-		return fmt.Errorf("%s: the SVD of the projected matrix did not converge", algo.TruncatedSVD)
-	}
-	var urm mat.Dense
-	svd.UTo(&urm)
-	ur := make([]float64, l*k) // the first k columns of U_R, row-major
-	for j := 0; j < l; j++ {
-		for c := 0; c < k; c++ {
-			ur[j*k+c] = urm.At(j, c)
+	v64, ok := ritzGram(ws, bt, X.Cols, l, k, t)
+	if !ok {
+		var err error
+		if v64, err = ritzQR(ws, bt, X.Cols, l, k, t); err != nil {
+			return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
 		}
 	}
 	v := make([]float32, X.Cols*k)
-	linalg.ParallelFor(X.Cols, t, func(lo, hi int) {
-		acc := make([]float64, k)
-		for i := lo; i < hi; i++ {
-			clear(acc)
-			for j, x := range bt[i*l : (i+1)*l] {
-				axpy64(acc, x, ur[j*k:(j+1)*k])
-			}
-			for c, a := range acc {
-				v[i*k+c] = float32(a)
-			}
-		}
-	})
+	for i, x := range v64 {
+		v[i] = float32(x)
+	}
 	z := make([]float32, X.Rows*k)
 	linalg.ParallelFor(X.Rows, t, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
@@ -202,6 +197,57 @@ func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
 	m.cfg.Users, m.cfg.Items, m.cfg.Rank = X.Rows, X.Cols, k
 	m.z, m.v = z, v
 	return nil
+}
+
+// minRitzRatio is the smallest λ_k/λ₁ of BBᵀ for which ritzGram divides by
+// σ_k: below it (a numerically rank-deficient B) ritzQR runs instead.
+const minRitzRatio = 1e-8
+
+// ritzGram returns the top-k right singular vectors of B (n×k, row-major)
+// from Bᵀ (n×l, row-major) through the eigendecomposition BBᵀ = WΛWᵀ:
+// V = Bᵀ·W_k·Λ_k^(-1/2). Forming BBᵀ squares the condition number, so it
+// reports false when λ_k/λ₁ < minRitzRatio.
+func ritzGram(ws *scratch, bt []float64, n, l, k, threads int) ([]float64, bool) {
+	g := make([]float64, l*l)
+	gramUpper(ws, g, bt, n, l, threads)
+	vals, vecs, ok := eigenSym(g, l)
+	if !ok || !(vals[k-1] > minRitzRatio*vals[0]) {
+		return nil, false
+	}
+	w := make([]float64, l*k)
+	for c := 0; c < k; c++ {
+		s := 1 / math.Sqrt(vals[c])
+		for j := 0; j < l; j++ {
+			w[j*k+c] = vecs[j*l+c] * s
+		}
+	}
+	v := make([]float64, n*k)
+	gemm(ws, v, k, bt, l, w, k, n, k, l, 0, threads)
+	return v, true
+}
+
+// ritzQR returns the top-k right singular vectors of B from Bᵀ (n×l) by
+// Bᵀ = Q₂R and R = U_R S V_Rᵀ: they are Q₂·U_R. It overwrites bt with Q₂.
+func ritzQR(ws *scratch, bt []float64, n, l, k, threads int) ([]float64, error) {
+	r, err := orthonormalize(ws, bt, n, l, 2, true, threads)
+	if err != nil {
+		return nil, err
+	}
+	var svd mat.SVD
+	if !svd.Factorize(mat.NewDense(l, l, r), mat.SVDFull) {
+		return nil, errors.New("the SVD of the projected matrix did not converge")
+	}
+	var urm mat.Dense
+	svd.UTo(&urm)
+	ur := make([]float64, l*k) // the first k columns of U_R, row-major
+	for j := 0; j < l; j++ {
+		for c := 0; c < k; c++ {
+			ur[j*k+c] = urm.At(j, c)
+		}
+	}
+	v := make([]float64, n*k)
+	gemm(ws, v, k, bt, l, ur, k, n, k, l, 0, threads)
+	return v, nil
 }
 
 // transpose returns Xᵀ as a CSR.
@@ -227,39 +273,49 @@ func transpose(x *sparse.CSR) *sparse.CSR {
 }
 
 // spmm sets dst = a·b for the CSR a (rows × cols) and the row-major
-// cols × l matrix b; dst is rows × l.
+// cols × l matrix b; dst is rows × l. Each row sums its nonzeros in order,
+// four at a time.
 func spmm(dst []float64, a *sparse.CSR, b []float64, l, threads int) {
 	linalg.ParallelFor(a.Rows, threads, func(lo, hi int) {
+		var w [4]float64
 		for r := lo; r < hi; r++ {
 			out := dst[r*l : (r+1)*l]
 			clear(out)
 			idx, val := a.Row(r)
-			for j, c := range idx {
-				w := float64(val[j])
-				src := b[int(c)*l : int(c+1)*l]
-				src = src[:len(out)]
-				for q := range out {
-					out[q] += w * src[q]
-				}
+			j := 0
+			for ; j+4 <= len(idx); j += 4 {
+				w = [4]float64{float64(val[j]), float64(val[j+1]), float64(val[j+2]), float64(val[j+3])}
+				axpy64x4(out, &w, b[int(idx[j])*l:], b[int(idx[j+1])*l:], b[int(idx[j+2])*l:], b[int(idx[j+3])*l:])
+			}
+			for ; j < len(idx); j++ {
+				axpy64(out, float64(val[j]), b[int(idx[j])*l:])
 			}
 		}
 	})
 }
 
 // orthonormalize replaces the columns of the row-major m×l matrix a by an
-// orthonormal basis of their span and returns R (l×l, row-major) with
-// a_old = a_new·R. It runs passes rounds of Cholesky QR (two give
-// orthogonality to working precision) and falls back to Householder QR
-// when the Gram matrix is not numerically positive definite (a
-// rank-deficient block).
-func orthonormalize(a []float64, m, l, passes, threads int) ([]float64, error) {
-	r := identity(l)
+// orthonormal basis of their span. With wantR it returns R (l×l,
+// row-major) with a_old = a_new·R. It runs passes rounds of Cholesky QR
+// (two give orthogonality to working precision) and falls back to
+// Householder QR when the Gram matrix is not numerically positive definite
+// (a rank-deficient block).
+func orthonormalize(ws *scratch, a []float64, m, l, passes int, wantR bool, threads int) ([]float64, error) {
+	var r []float64
+	if wantR {
+		r = identity(l)
+	}
 	for p := 0; p < passes; p++ {
-		ri, ok := choleskyQR(a, m, l, threads)
+		ri, ok := choleskyQR(ws, a, m, l, threads)
 		if !ok {
+			if r == nil {
+				r = identity(l)
+			}
 			return householder(a, m, l, r)
 		}
-		r = mulUpper(ri, r, l)
+		if wantR {
+			r = mulUpper(ri, r, l)
+		}
 	}
 	return r, nil
 }
@@ -275,135 +331,148 @@ func identity(l int) []float64 {
 // choleskyQR factors a = Q·R with R the Cholesky factor of aᵀa, overwriting a
 // with Q. It reports false (leaving a unchanged) when aᵀa is not
 // numerically positive definite.
-func choleskyQR(a []float64, m, l, threads int) ([]float64, bool) {
-	// Gram matrix, upper triangle: static row ranges per worker, summed in
-	// order so the result does not depend on scheduling.
-	parts := make([][]float64, max(min(threads, m/64), 1))
-	linalg.ParallelForWorker(len(parts), 1, len(parts), func(_, lo, hi int) {
-		for w := lo; w < hi; w++ {
-			g := make([]float64, l*l)
-			i, end := m*w/len(parts), m*(w+1)/len(parts)
-			for ; i+2 <= end; i += 2 {
-				r0, r1 := a[i*l:(i+1)*l], a[(i+1)*l:(i+2)*l]
-				for p := 0; p < l; p++ {
-					axpy64x2(g[p*l+p:(p+1)*l], r0[p], r0[p:], r1[p], r1[p:])
-				}
-			}
-			for ; i < end; i++ {
-				row := a[i*l : (i+1)*l]
-				for p, x := range row {
-					axpy64(g[p*l+p:(p+1)*l], x, row[p:])
-				}
-			}
-			parts[w] = g
-		}
-	})
-	g := parts[0]
-	for _, p := range parts[1:] {
-		axpy64(g, 1, p)
-	}
-	// Upper Cholesky g = RᵀR.
+func choleskyQR(ws *scratch, a []float64, m, l, threads int) ([]float64, bool) {
 	r := make([]float64, l*l)
+	gramUpper(ws, r, a, m, l, threads)
 	maxDiag := 0.0
 	for p := 0; p < l; p++ {
-		maxDiag = math.Max(maxDiag, g[p*l+p])
+		maxDiag = math.Max(maxDiag, r[p*l+p])
 	}
-	for p := 0; p < l; p++ {
-		s := g[p*l+p]
-		for q := 0; q < p; q++ {
-			s -= r[q*l+p] * r[q*l+p]
-		}
-		if !(s > 1e-12*maxDiag) {
-			return nil, false
-		}
-		d := math.Sqrt(s)
-		r[p*l+p] = d
-		for c := p + 1; c < l; c++ {
-			s := g[p*l+c]
-			for q := 0; q < p; q++ {
-				s -= r[q*l+p] * r[q*l+c]
-			}
-			r[p*l+c] = s / d
-		}
-	}
-	// R⁻¹ (upper), then a ← a·R⁻¹ row by row in axpy form.
 	inv := make([]float64, l*l)
-	for c := l - 1; c >= 0; c-- {
-		inv[c*l+c] = 1 / r[c*l+c]
-		for j := c + 1; j < l; j++ {
-			var s float64
-			for q := c + 1; q <= j; q++ {
-				s += r[c*l+q] * inv[q*l+j]
-			}
-			inv[c*l+j] = -s / r[c*l+c]
-		}
+	if !cholInv(ws, r, l, inv, l, l, 1e-12*maxDiag, threads) {
+		return nil, false
 	}
-	linalg.ParallelFor(m, threads, func(lo, hi int) {
-		out := make([]float64, l)
-		for i := lo; i < hi; i++ {
-			row := a[i*l : (i+1)*l]
-			clear(out)
-			for q, x := range row {
-				axpy64(out[q:], x, inv[q*l+q:(q+1)*l])
-			}
-			copy(row, out)
-		}
-	})
+	for i := 1; i < l; i++ {
+		clear(r[i*l : i*l+i])
+	}
+	gemm(ws, a, l, a, l, inv, l, m, l, l, triB|inPlace, threads)
 	return r, true
 }
 
-// axpy64 computes y += s·x; len(x) must be at least len(y).
-func axpy64(y []float64, s float64, x []float64) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += s * x[i]
+// cholLeaf is the order below which cholInv runs unblocked.
+const cholLeaf = 64
+
+// cholInv overwrites the upper triangle of the symmetric n×n matrix g (row
+// stride ldg) with its upper Cholesky factor R (g = RᵀR) and sets the upper
+// triangle of x (stride ldx, zero on entry) to R⁻¹; the lower triangle of
+// g is left unspecified. It works recursively on 2×2 blocks so that most of
+// the work is in gemm:
+//
+//	R₁₂ = R₁₁⁻ᵀG₁₂,  R₂₂ = chol(G₂₂ − R₁₂ᵀR₁₂),  X₁₂ = −X₁₁R₁₂X₂₂.
+//
+// It reports false when a pivot is not above floor (g not numerically
+// positive definite).
+func cholInv(ws *scratch, g []float64, ldg int, x []float64, ldx int, n int, floor float64, threads int) bool {
+	if n <= cholLeaf {
+		return cholInvLeaf(g, ldg, x, ldx, n, floor)
 	}
+	n1 := (n/2 + tileN - 1) / tileN * tileN
+	n2 := n - n1
+	if !cholInv(ws, g, ldg, x, ldx, n1, floor, threads) {
+		return false
+	}
+	xt11 := make([]float64, n1*n1) // X₁₁ᵀ
+	for i := 0; i < n1; i++ {
+		for j := i; j < n1; j++ {
+			xt11[j*n1+i] = x[i*ldx+j]
+		}
+	}
+	r12 := make([]float64, n1*n2)
+	gemm(ws, r12, n2, xt11, n1, g[n1:], ldg, n1, n2, n1, 0, threads)
+	r12t := make([]float64, n2*n1)
+	transposeTo(r12t, r12, n1, n2, 1)
+	s := make([]float64, n2*n2)
+	gemm(ws, s, n2, r12t, n1, r12, n2, n2, n2, n1, upperC, threads)
+	for i := 0; i < n1; i++ {
+		copy(g[i*ldg+n1:i*ldg+n], r12[i*n2:(i+1)*n2])
+	}
+	for i := 0; i < n2; i++ {
+		row := g[(n1+i)*ldg+n1 : (n1+i)*ldg+n]
+		for j := i; j < n2; j++ {
+			row[j] -= s[i*n2+j]
+		}
+	}
+	if !cholInv(ws, g[n1*ldg+n1:], ldg, x[n1*ldx+n1:], ldx, n2, floor, threads) {
+		return false
+	}
+	t := make([]float64, n1*n2)
+	gemm(ws, t, n2, r12, n2, x[n1*ldx+n1:], ldx, n1, n2, n2, triB, threads)
+	gemm(ws, x[n1:], ldx, x, ldx, t, n2, n1, n2, n1, 0, threads)
+	for i := 0; i < n1; i++ {
+		row := x[i*ldx+n1 : i*ldx+n]
+		for j := range row {
+			row[j] = -row[j]
+		}
+	}
+	return true
 }
 
-// axpy64x2 computes y += s0·x0 + s1·x1.
-func axpy64x2(y []float64, s0 float64, x0 []float64, s1 float64, x1 []float64) {
-	x0, x1 = x0[:len(y)], x1[:len(y)]
-	for i := range y {
-		y[i] += s0*x0[i] + s1*x1[i]
+// cholInvLeaf is cholInv unblocked: a right-looking Cholesky, then R⁻¹ row
+// by row from the bottom.
+func cholInvLeaf(g []float64, ldg int, x []float64, ldx int, n int, floor float64) bool {
+	for p := 0; p < n; p++ {
+		s := g[p*ldg+p]
+		if !(s > floor) {
+			return false
+		}
+		d := math.Sqrt(s)
+		row := g[p*ldg+p : p*ldg+n]
+		row[0] = d
+		inv := 1 / d
+		for c := 1; c < len(row); c++ {
+			row[c] *= inv
+		}
+		for i := p + 1; i < n; i++ {
+			axpy64(g[i*ldg+i:i*ldg+n], -row[i-p], row[i-p:])
+		}
 	}
+	for c := n - 1; c >= 0; c-- {
+		row := x[c*ldx : c*ldx+n]
+		for q := c + 1; q < n; q++ {
+			if v := g[c*ldg+q]; v != 0 {
+				axpy64(row[q:], v, x[q*ldx+q:q*ldx+n])
+			}
+		}
+		d := 1 / g[c*ldg+c]
+		for j := c + 1; j < n; j++ {
+			row[j] *= -d
+		}
+		row[c] = d
+	}
+	return true
 }
 
-// mulUpper returns the l×l product a·b.
+// mulUpper returns the l×l product a·b of upper triangular matrices.
 func mulUpper(a, b []float64, l int) []float64 {
 	c := make([]float64, l*l)
 	for i := 0; i < l; i++ {
-		for q := 0; q < l; q++ {
-			x := a[i*l+q]
-			if x == 0 {
-				continue
-			}
-			for j := 0; j < l; j++ {
-				c[i*l+j] += x * b[q*l+j]
+		for q := i; q < l; q++ {
+			if x := a[i*l+q]; x != 0 {
+				axpy64(c[i*l+q:(i+1)*l], x, b[q*l+q:(q+1)*l])
 			}
 		}
 	}
 	return c
 }
 
-// householder orthonormalises a with gonum's QR and returns R·prev.
+// householder orthonormalises the m×l matrix a (m ≥ l) with LAPACK's
+// Householder QR (Geqrf, then Orgqr for the thin m×l factor Q) and returns
+// R·prev.
 func householder(a []float64, m, l int, prev []float64) ([]float64, error) {
-	d := mat.NewDense(m, l, a)
-	var qr mat.QR
-	qr.Factorize(d)
-	var q, r mat.Dense
-	qr.QTo(&q)
-	qr.RTo(&r)
-	for i := 0; i < m; i++ {
-		for j := 0; j < l; j++ {
-			a[i*l+j] = q.At(i, j)
-		}
-	}
+	g := blas64.General{Rows: m, Cols: l, Stride: l, Data: a}
+	tau := make([]float64, l)
+	query := []float64{0}
+	lapack64.Geqrf(g, tau, query, -1)
+	lwork := int(query[0])
+	lapack64.Orgqr(g, tau, query, -1)
+	lwork = max(lwork, int(query[0]), m, l)
+	work := make([]float64, lwork)
+	lapack64.Geqrf(g, tau, work, lwork)
 	rr := make([]float64, l*l)
 	for i := 0; i < l; i++ {
-		for j := 0; j < l; j++ {
-			rr[i*l+j] = r.At(i, j)
-		}
+		copy(rr[i*l+i:(i+1)*l], a[i*l+i:(i+1)*l])
 	}
+	lapack64.Orgqr(g, tau, work, lwork)
 	return mulUpper(rr, prev, l), nil
 }
 

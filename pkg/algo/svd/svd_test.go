@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/codelibs/recotem-go/pkg/algo"
 	"github.com/codelibs/recotem-go/pkg/algo/algotest"
 	"github.com/codelibs/recotem-go/pkg/sparse"
@@ -149,18 +151,143 @@ func TestCancel(t *testing.T) {
 }
 
 // TestDeterministic: a fixed seed gives identical components at any thread
-// count.
+// count, also when n_components is large enough for the blocked Cholesky
+// and several row chunks per product.
 func TestDeterministic(t *testing.T) {
-	x := randomBinary(150, 120, 0.1, 4)
-	a := fit(t, algo.Params{"n_components": 12}, x)
-	b, _ := New(algo.Params{"n_components": 12}, algo.Options{Threads: 1})
-	if err := b.Fit(context.Background(), x); err != nil {
+	for _, tc := range []struct{ rows, cols, k int }{{150, 120, 12}, {300, 260, 150}} {
+		x := randomBinary(tc.rows, tc.cols, 0.1, 4)
+		var ref *Model
+		for _, threads := range []int{1, 2, 3} {
+			m, _ := New(algo.Params{"n_components": tc.k}, algo.Options{Threads: threads})
+			if err := m.Fit(context.Background(), x); err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = m
+				continue
+			}
+			for i := range ref.v {
+				if ref.v[i] != m.v[i] {
+					t.Fatalf("%d×%d, k %d: component value %d: %v at %d threads, %v at 1",
+						tc.rows, tc.cols, tc.k, i, m.v[i], threads, ref.v[i])
+				}
+			}
+		}
+	}
+}
+
+// lowRank returns a dense rows×cols CSR X = U·diag(σ)·Vᵀ with random
+// orthonormal U, V and σ_i = decay^i, and the float64 copy of its float32
+// values.
+func lowRank(rows, cols int, decay float64, seed uint64) (*sparse.CSR, *mat.Dense) {
+	orth := func(r, c int, seed uint64) *mat.Dense {
+		var qr mat.QR
+		qr.Factorize(mat.NewDense(r, c, randomDense(r, c, seed)))
+		var q mat.Dense
+		qr.QTo(&q)
+		return q.Slice(0, r, 0, c).(*mat.Dense)
+	}
+	r := min(rows, cols)
+	u, v := orth(rows, r, seed), orth(cols, r, seed+1)
+	s := mat.NewDiagDense(r, nil)
+	for i := 0; i < r; i++ {
+		s.SetDiag(i, math.Pow(decay, float64(i)))
+	}
+	var us, x mat.Dense
+	us.Mul(u, s)
+	x.Mul(&us, v.T())
+	csr := &sparse.CSR{Rows: rows, Cols: cols, Indptr: []int64{0}}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			f := float32(x.At(i, j))
+			x.Set(i, j, float64(f))
+			csr.Indices = append(csr.Indices, int32(j))
+			csr.Data = append(csr.Data, f)
+		}
+		csr.Indptr = append(csr.Indptr, int64(len(csr.Indices)))
+	}
+	return csr, &x
+}
+
+// subspaceOverlap returns ‖V_exactᵀ·V‖²_F / k for the top-k right singular
+// vectors of x and the row-major cols×k matrix v: 1 when they span the same
+// subspace.
+func subspaceOverlap(x *mat.Dense, v []float32, k int) float64 {
+	var svd mat.SVD
+	svd.Factorize(x, mat.SVDThin)
+	var ve mat.Dense
+	svd.VTo(&ve)
+	_, cols := x.Dims()
+	var sum float64
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			var dot float64
+			for i := 0; i < cols; i++ {
+				dot += ve.At(i, a) * float64(v[i*k+b])
+			}
+			sum += dot * dot
+		}
+	}
+	return sum / float64(k)
+}
+
+// TestExactSubspace: on matrices whose spectrum decays fast enough for 5
+// power iterations to converge, the components span the top-k right
+// singular subspace of an exact SVD, for small and large n_components
+// (l = k+10 up to the whole rank) and for both ways of taking the SVD of
+// the projected matrix.
+func TestExactSubspace(t *testing.T) {
+	for _, tc := range []struct {
+		rows, cols, k int
+		decay         float64
+	}{
+		{120, 90, 8, 0.7},
+		{120, 90, 60, 0.85},
+		{90, 140, 75, 0.85},
+		{60, 61, 59, 0.9},
+	} {
+		x, dense := lowRank(tc.rows, tc.cols, tc.decay, uint64(tc.k))
+		m := fit(t, algo.Params{"n_components": tc.k}, x)
+		if o := subspaceOverlap(dense, m.v, tc.k); math.Abs(o-1) > 1e-6 {
+			t.Errorf("%d×%d, k %d: subspace overlap %.9f, want 1", tc.rows, tc.cols, tc.k, o)
+		}
+	}
+}
+
+// TestRitzPaths: ritzGram and ritzQR give the same singular vectors (up
+// to sign) of a well-conditioned B, and ritzGram declines a rank-deficient
+// one.
+func TestRitzPaths(t *testing.T) {
+	const n, l, k = 300, 40, 30
+	bt := randomDense(n, l, 11)
+	for i := 0; i < n; i++ {
+		for j := 0; j < l; j++ {
+			bt[i*l+j] *= math.Pow(0.9, float64(j)) // distinct singular values
+		}
+	}
+	ws := new(scratch)
+	vg, ok := ritzGram(ws, bt, n, l, k, 2)
+	if !ok {
+		t.Fatal("ritzGram declined a well-conditioned B")
+	}
+	vq, err := ritzQR(ws, append([]float64(nil), bt...), n, l, k, 2)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range a.v {
-		if a.v[i] != b.v[i] {
-			t.Fatalf("component value %d: %v at 2 threads, %v at 1", i, a.v[i], b.v[i])
+	for c := 0; c < k; c++ {
+		var dot float64
+		for i := 0; i < n; i++ {
+			dot += vg[i*k+c] * vq[i*k+c]
 		}
+		if math.Abs(math.Abs(dot)-1) > 1e-9 {
+			t.Errorf("column %d: |v_gram·v_qr| = %v, want 1", c, math.Abs(dot))
+		}
+	}
+	for i := 0; i < n; i++ {
+		bt[i*l+l-1] = bt[i*l] // rank l−1
+	}
+	if _, ok := ritzGram(ws, bt, n, l, l, 2); ok {
+		t.Error("ritzGram accepted a rank-deficient B at k = l")
 	}
 }
 

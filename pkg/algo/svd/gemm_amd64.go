@@ -1,0 +1,101 @@
+//go:build amd64 && !purego
+
+package svd
+
+import "golang.org/x/sys/cpu"
+
+// useFMA selects kernel4x8AVX2 (AVX2 + FMA, gemm_amd64.s) when the CPU and OS
+// support it. The build tag purego leaves the assembly out.
+var useFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// kernel4x8 sets the 4×8 tile c to Σ_{p<k} a[i·lda+p]·b[p·8+j].
+func kernel4x8(k int, a []float64, lda int, b []float64, c []float64) {
+	if k == 0 {
+		clear(c[:tileM*tileN])
+		return
+	}
+	if !useFMA {
+		kernel4x8Go(k, a, lda, b, c)
+		return
+	}
+	// Bounds the assembly trusts.
+	_ = a[3*lda+k-1]
+	_ = b[k*tileN-1]
+	_ = c[tileM*tileN-1]
+	kernel4x8AVX2(k, &a[0], lda, &b[0], &c[0])
+}
+
+// kernel4x8T sets the 4×8 tile c to Σ_{p<k} a[p·lda+i]·b[p·8+j].
+func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
+	if k == 0 {
+		clear(c[:tileM*tileN])
+		return
+	}
+	if !useFMA {
+		kernel4x8TGo(k, a, lda, b, c)
+		return
+	}
+	_ = a[(k-1)*lda+tileM-1]
+	_ = b[k*tileN-1]
+	_ = c[tileM*tileN-1]
+	kernel4x8TAVX2(k, &a[0], lda, &b[0], &c[0])
+}
+
+//go:noescape
+func kernel4x8TAVX2(k int, a *float64, lda int, b *float64, c *float64)
+
+//go:noescape
+func kernel4x8AVX2(k int, a *float64, lda int, b *float64, c *float64)
+
+// axpy64 computes y += s·x; len(x) must be at least len(y).
+func axpy64(y []float64, s float64, x []float64) {
+	if !useFMA || len(y) < 8 {
+		axpy64Go(y, s, x)
+		return
+	}
+	x = x[:len(y)]
+	axpyAVX2(len(y), s, &x[0], &y[0])
+}
+
+// axpy64x4 computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3; every x
+// must be at least as long as y.
+func axpy64x4(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {
+	if !useFMA || len(y) == 0 {
+		axpy64x4Go(y, w, x0, x1, x2, x3)
+		return
+	}
+	n := len(y)
+	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
+	axpy4AVX2(n, &w[0], &x0[0], &x1[0], &x2[0], &x3[0], &y[0])
+}
+
+//go:noescape
+func axpyAVX2(n int, s float64, x *float64, y *float64)
+
+//go:noescape
+func axpy4AVX2(n int, w *float64, x0, x1, x2, x3 *float64, y *float64)
+
+// rot applies the rotation x' = c·x − s·y, y' = s·x + c·y.
+func rot(x, y []float64, c, s float64) {
+	if !useFMA || len(x) == 0 {
+		rotGo(x, y, c, s)
+		return
+	}
+	y = y[:len(x)]
+	rotAVX2(len(x), c, s, &x[0], &y[0])
+}
+
+//go:noescape
+func rotAVX2(n int, c, s float64, x, y *float64)
+
+// dot64 returns Σ x[i]·y[i]; len(y) must be at least len(x).
+func dot64(x, y []float64) float64 {
+	if !useFMA || len(x) < 8 {
+		return dot64Go(x, y)
+	}
+	y = y[:len(x)]
+	return dotAVX2(len(x), &x[0], &y[0])
+}
+
+//go:noescape
+func dotAVX2(n int, x, y *float64) float64
