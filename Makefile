@@ -40,8 +40,8 @@ test: build
 	done
 	@echo "== go test -race (concurrent packages)"
 	@cd pkg && $(GO) test -race -short -count=1 $(RACE_PKGS)
-	@echo "== go test linalg, IALS and model with the pure-Go kernels (-tags purego)"
-	@cd pkg && $(GO) test -tags purego -count=1 ./linalg/ ./algo/ials/ ./model/
+	@echo "== go test the packages with assembly kernels, pure-Go build (-tags purego)"
+	@cd pkg && $(GO) test -tags purego -count=1 ./linalg/ ./algo/ials/ ./algo/bprfm/ ./algo/svd/ ./model/
 	@if ldconfig -p 2>/dev/null | grep -q libopenblas; then \
 		echo "== go test linalg and DenseSLIM, OpenBLAS kernels (-tags blas)"; \
 		cd pkg && CGO_ENABLED=1 $(GO) test -tags blas -count=1 ./linalg/ ./algo/denseslim/; \
