@@ -4,8 +4,8 @@ package linalg
 // build-tagged files set them in their init functions.
 var simdKernels, blasKernels string
 
-// Kernels describes the kernels this binary runs: "pure-go", plus
-// "+avx2-asm" on amd64 CPUs with AVX2 and FMA (unless built with -tags
-// purego), plus "+openblas" when built with -tags blas. recotem-train
-// --version prints it.
-func Kernels() string { return "pure-go" + simdKernels + blasKernels }
+// Kernels describes the kernels this binary runs: "go" (the pure-Go
+// kernels), plus "+avx2-asm" on amd64 CPUs with AVX2 and FMA (unless built
+// with -tags purego), plus "+openblas" when built with -tags blas.
+// recotem-train --version prints it.
+func Kernels() string { return "go" + simdKernels + blasKernels }
