@@ -161,7 +161,6 @@ type train struct {
 	gp, gq, gb []float32
 	pcg        *rand.PCG // draws each epoch's partition and block seeds
 	rng        *rand.Rand
-	threads    int
 	pos        positives
 
 	// Per-epoch scratch: the group of each user and item, the entries of
@@ -240,7 +239,7 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 		m.q[i] = float32((rng.Float64() - 0.5) / float64(k))
 	}
 	m.b = make([]float32, X.Cols)
-	tr := &train{x: X, pcg: pcg, rng: rng, threads: m.threads, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ()),
+	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ()),
 		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X)}
 	for u := 0; u < X.Rows; u++ {
 		for e := X.Indptr[u]; e < X.Indptr[u+1]; e++ {
@@ -352,7 +351,7 @@ func (m *Model) Epoch(ctx context.Context) error {
 	}
 	for s := 0; s < groups; s++ {
 		var errs [groups]error
-		linalg.ParallelForWorker(groups, 1, tr.threads, func(_, lo, hi int) {
+		linalg.ParallelForWorker(groups, 1, m.threads, func(_, lo, hi int) {
 			for g := lo; g < hi; g++ {
 				b := g*groups + (g+s)%groups
 				rng := rand.New(rand.NewPCG(seeds[b][0], seeds[b][1]))
