@@ -89,7 +89,7 @@ wait_health() { # url
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 echo "== serve on $BASE"
-RECOTEM_PORT=$PORT RECOTEM_WATCH_INTERVAL=30 \
+RECOTEM_PORT=$PORT RECOTEM_WATCH_INTERVAL=30 RECOTEM_METRICS_ENABLED=true \
 	"$WORK/bin/recotem-serve" --recipes "$WORK/recipes" 2> "$WORK/serve.log" &
 SERVER_PID=$!
 wait_health "$BASE"
@@ -107,7 +107,27 @@ run_wrk "IALS :recommend" "$BASE/v1/recipes/ials:recommend" 0
 run_wrk "TopPop :recommend" "$BASE/v1/recipes/toppop:recommend" 0
 run_wrk "IALS :batch-recommend (64 users)" "$BASE/v1/recipes/ials:batch-recommend" 64
 run_wrk "TopPop :batch-recommend (64 users)" "$BASE/v1/recipes/toppop:batch-recommend" 64
+# Server-side view of the same requests (auth, body, gate wait, scoring,
+# response write), from the latency histogram of /v1/metrics.
+curl -fs "$BASE/v1/metrics" > "$WORK/metrics.txt" || die "scraping /v1/metrics failed"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+echo
+echo "server-side latency (share of requests at or under each bound):"
+python3 - "$WORK/metrics.txt" <<'PY'
+import re, sys, collections
+buckets = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    m = re.match(r'recotem_v1_request_latency_seconds_bucket\{(.*)\} (\S+)', line)
+    if not m:
+        continue
+    labels = dict(kv.split('=', 1) for kv in re.findall(r'(\w+="[^"]*")', m.group(1)))
+    key = labels['recipe'].strip('"') + ' :' + labels['verb'].strip('"')
+    buckets[key][labels['le'].strip('"')] = float(m.group(2))
+for key, b in sorted(buckets.items()):
+    total = b.get('+Inf', 0)
+    if total:
+        print(f"  {key:28} n={int(total):7}  " + "  ".join(f"<={le}s {b[le] / total:7.2%}" for le in ('0.005', '0.01', '0.025', '0.05')))
+PY
 
 echo
 echo "| workload | req/s | users/s | p50 | p99 | non-2xx | errors |"
