@@ -19,7 +19,7 @@ CGO        := $(if $(filter openblas,$(BLAS)),1,0)
 CMDS       := recotem recotem-train recotem-serve recotem-inspect recotem-validate recotem-schema recotem-keygen recotem-source-bigquery
 MODULES    := pkg $(CMDS)
 # Packages with concurrency, tested again under the race detector.
-RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/...
+RACE_PKGS  := ./serve/... ./tune/... ./train/... ./lock/... ./logx/... ./eval/... ./linalg/... ./artifact/... ./fetch/... ./dataset/... ./model/... ./algo/...
 PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 
 .PHONY: all build test lint fmt vet install clean quickstart bench bench-engine bench-serve bench-train man e2e
