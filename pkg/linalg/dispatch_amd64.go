@@ -11,7 +11,7 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 func init() {
 	if useAVX2 {
-		simdKernels = "+avx2-asm"
+		asmKernels = "+avx2-asm"
 	}
 }
 
