@@ -331,7 +331,7 @@ func TestParseThreads(t *testing.T) {
 }
 
 // TestKernels checks the pure-Go kernels directly, so they stay tested in
-// builds that dispatch to SIMD kernels, and the dispatching ones at every
+// builds that dispatch to assembly kernels, and the dispatching ones at every
 // length class of their unrolled loops and tails.
 func TestKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
