@@ -100,8 +100,12 @@ func FromCOO(rows, cols int, r, c []int32, v []float32, dup Dup) (*CSR, error) {
 }
 
 // Validate checks the structural invariants: shape, monotone row pointers,
-// column indices in range and strictly increasing within each row.
+// column indices in range and strictly increasing within each row. A nil
+// matrix is invalid.
 func (m *CSR) Validate() error {
+	if m == nil {
+		return fmt.Errorf("sparse: nil matrix")
+	}
 	if m.Rows < 0 || m.Cols < 0 {
 		return fmt.Errorf("sparse: negative shape %dx%d", m.Rows, m.Cols)
 	}

@@ -131,6 +131,7 @@ func TestValidateRejects(t *testing.T) {
 		"range":      {Rows: 1, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{3}, Data: []float32{1}},
 		"short data": {Rows: 1, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{0}, Data: nil},
 		"indptr":     {Rows: 2, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{0}, Data: []float32{1}},
+		"nil":        nil,
 	} {
 		if m.Validate() == nil {
 			t.Errorf("%s: Validate accepted it", name)

@@ -31,7 +31,6 @@ package bprfm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -223,7 +222,7 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkCSR(X); err != nil {
+	if err := X.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", algo.BPRFM, err)
 	}
 	k := m.cfg.K
@@ -575,24 +574,4 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	}
 	_ = opt
 	return &Model{cfg: c, p: secs[0], q: secs[1], b: secs[2]}, nil
-}
-
-// checkCSR reports a matrix whose shape, row pointers or column indices are
-// inconsistent, so a malformed input is an error rather than a panic.
-func checkCSR(x *sparse.CSR) error {
-	if x == nil || x.Rows < 0 || x.Cols < 0 || len(x.Indptr) != x.Rows+1 || len(x.Data) != len(x.Indices) ||
-		x.Indptr[0] != 0 || x.Indptr[x.Rows] != int64(len(x.Indices)) {
-		return errors.New("malformed interaction matrix")
-	}
-	for r := 0; r < x.Rows; r++ {
-		if x.Indptr[r] > x.Indptr[r+1] {
-			return fmt.Errorf("malformed interaction matrix: row %d has a negative length", r)
-		}
-	}
-	for _, j := range x.Indices {
-		if j < 0 || int(j) >= x.Cols {
-			return fmt.Errorf("malformed interaction matrix: column %d outside [0, %d)", j, x.Cols)
-		}
-	}
-	return nil
 }

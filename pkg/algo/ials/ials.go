@@ -33,7 +33,6 @@ package ials
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/codelibs/recotem-go/pkg/linalg"
 	"math"
@@ -236,7 +235,7 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkCSR(X); err != nil {
+	if err := X.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", algo.IALS, err)
 	}
 	m.cfg.Users, m.cfg.Items, m.cfg.EpochsDone = X.Rows, X.Cols, 0
@@ -635,24 +634,4 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	m := &Model{cfg: c, threads: max(opt.Threads, 1), u: u, v: v}
 	m.gramV = m.gram(v)
 	return m, nil
-}
-
-// checkCSR reports a matrix whose shape, row pointers or column indices are
-// inconsistent, so a malformed input is an error rather than a panic.
-func checkCSR(x *sparse.CSR) error {
-	if x == nil || x.Rows < 0 || x.Cols < 0 || len(x.Indptr) != x.Rows+1 || len(x.Data) != len(x.Indices) ||
-		x.Indptr[0] != 0 || x.Indptr[x.Rows] != int64(len(x.Indices)) {
-		return errors.New("malformed interaction matrix")
-	}
-	for r := 0; r < x.Rows; r++ {
-		if x.Indptr[r] > x.Indptr[r+1] {
-			return fmt.Errorf("malformed interaction matrix: row %d has a negative length", r)
-		}
-	}
-	for _, j := range x.Indices {
-		if j < 0 || int(j) >= x.Cols {
-			return fmt.Errorf("malformed interaction matrix: column %d outside [0, %d)", j, x.Cols)
-		}
-	}
-	return nil
 }

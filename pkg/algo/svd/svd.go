@@ -119,7 +119,7 @@ func (m *Model) Components() []float32 { return m.v }
 // Fit computes the top-k right singular vectors of X. X needs at least two
 // items; n_components ≥ items is clamped to items−1.
 func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
-	if err := checkCSR(X); err != nil {
+	if err := X.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", algo.TruncatedSVD, err)
 	}
 	if X.Cols < 2 {
@@ -540,24 +540,4 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 			algo.TruncatedSVD, len(v), len(z), c.Items*c.Rank, c.Users*c.Rank)
 	}
 	return &Model{cfg: c, threads: max(opt.Threads, 1), v: v, z: z}, nil
-}
-
-// checkCSR reports a matrix whose shape, row pointers or column indices are
-// inconsistent, so a malformed input is an error rather than a panic.
-func checkCSR(x *sparse.CSR) error {
-	if x == nil || x.Rows < 0 || x.Cols < 0 || len(x.Indptr) != x.Rows+1 || len(x.Data) != len(x.Indices) ||
-		x.Indptr[0] != 0 || x.Indptr[x.Rows] != int64(len(x.Indices)) {
-		return errors.New("malformed interaction matrix")
-	}
-	for r := 0; r < x.Rows; r++ {
-		if x.Indptr[r] > x.Indptr[r+1] {
-			return fmt.Errorf("malformed interaction matrix: row %d has a negative length", r)
-		}
-	}
-	for _, j := range x.Indices {
-		if j < 0 || int(j) >= x.Cols {
-			return fmt.Errorf("malformed interaction matrix: column %d outside [0, %d)", j, x.Cols)
-		}
-	}
-	return nil
 }
