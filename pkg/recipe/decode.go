@@ -255,57 +255,27 @@ func (d *decoder) rangeInt(v int, n *node, loc string, min, max int) bool {
 
 // strMap decodes a mapping of strings to strings.
 func (d *decoder) strMap(n *node, loc string) (map[string]string, bool) {
-	if n.kind != kMap {
-		d.fail(loc, n, "Input should be a valid dictionary")
-		return nil, false
-	}
-	out := make(map[string]string, len(n.entries))
-	ok := true
-	for _, e := range n.entries {
-		if !e.keyStr {
-			d.fail(joinLoc(loc, e.key)+".[key]", e.val, "Input should be a valid string")
-			ok = false
-			continue
-		}
-		if s, good := d.str(e.val, joinLoc(loc, e.key)); good {
-			out[e.key] = s
-		} else {
-			ok = false
-		}
-	}
-	return out, ok
+	return decodeMap(d, n, loc, d.str)
 }
 
 // intMap decodes a mapping of strings to integers.
 func (d *decoder) intMap(n *node, loc string) (map[string]int, bool) {
-	if n.kind != kMap {
-		d.fail(loc, n, "Input should be a valid dictionary")
-		return nil, false
-	}
-	out := make(map[string]int, len(n.entries))
-	ok := true
-	for _, e := range n.entries {
-		if !e.keyStr {
-			d.fail(joinLoc(loc, e.key)+".[key]", e.val, "Input should be a valid string")
-			ok = false
-			continue
-		}
-		if v, good := d.integer(e.val, joinLoc(loc, e.key)); good {
-			out[e.key] = v
-		} else {
-			ok = false
-		}
-	}
-	return out, ok
+	return decodeMap(d, n, loc, d.integer)
 }
 
 // anyMap decodes a mapping of strings to arbitrary values.
 func (d *decoder) anyMap(n *node, loc string) (map[string]any, bool) {
+	return decodeMap(d, n, loc, d.anyValue)
+}
+
+// decodeMap decodes a mapping with string keys, each value with value;
+// every bad key or value is reported, and only good entries are kept.
+func decodeMap[V any](d *decoder, n *node, loc string, value func(*node, string) (V, bool)) (map[string]V, bool) {
 	if n.kind != kMap {
 		d.fail(loc, n, "Input should be a valid dictionary")
 		return nil, false
 	}
-	out := make(map[string]any, len(n.entries))
+	out := make(map[string]V, len(n.entries))
 	ok := true
 	for _, e := range n.entries {
 		if !e.keyStr {
@@ -313,7 +283,7 @@ func (d *decoder) anyMap(n *node, loc string) (map[string]any, bool) {
 			ok = false
 			continue
 		}
-		v, good := d.anyValue(e.val, joinLoc(loc, e.key))
+		v, good := value(e.val, joinLoc(loc, e.key))
 		if !good {
 			ok = false
 			continue
