@@ -276,3 +276,15 @@ func TestStringTableValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestPortableEncoding: the copying path of big-endian hosts writes the
+// same bytes as the zero-copy path of little-endian ones.
+func TestPortableEncoding(t *testing.T) {
+	want := writeSample(t, newSample(), 0)
+	native := littleEndian
+	littleEndian = false
+	defer func() { littleEndian = native }()
+	if got := writeSample(t, newSample(), 0); string(got) != string(want) {
+		t.Fatal("the copying encoder wrote other bytes than the zero-copy one")
+	}
+}

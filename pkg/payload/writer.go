@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"unicode/utf8"
 )
 
@@ -59,55 +58,30 @@ func (w *Writer) add(name string, t Type, count uint64, data ...[]byte) {
 }
 
 // Float32 adds a float32 section.
-func (w *Writer) Float32(name string, v []float32) {
-	if littleEndian {
-		w.add(name, F32, uint64(len(v)), byteView(v))
-		return
-	}
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	w.add(name, F32, uint64(len(v)), b)
-}
+func (w *Writer) Float32(name string, v []float32) { addNumbers(w, name, F32, v) }
 
 // Float64 adds a float64 section.
-func (w *Writer) Float64(name string, v []float64) {
-	if littleEndian {
-		w.add(name, F64, uint64(len(v)), byteView(v))
-		return
-	}
-	b := make([]byte, 8*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
-	}
-	w.add(name, F64, uint64(len(v)), b)
-}
+func (w *Writer) Float64(name string, v []float64) { addNumbers(w, name, F64, v) }
 
 // Int32 adds an int32 section.
-func (w *Writer) Int32(name string, v []int32) {
-	if littleEndian {
-		w.add(name, I32, uint64(len(v)), byteView(v))
-		return
-	}
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
-	}
-	w.add(name, I32, uint64(len(v)), b)
-}
+func (w *Writer) Int32(name string, v []int32) { addNumbers(w, name, I32, v) }
 
 // Int64 adds an int64 section.
-func (w *Writer) Int64(name string, v []int64) {
+func (w *Writer) Int64(name string, v []int64) { addNumbers(w, name, I64, v) }
+
+// addNumbers adds a section of fixed-size numbers: the slice itself on
+// little-endian hosts, a little-endian copy elsewhere.
+func addNumbers[T int32 | int64 | float32 | float64](w *Writer, name string, t Type, v []T) {
 	if littleEndian {
-		w.add(name, I64, uint64(len(v)), byteView(v))
+		w.add(name, t, uint64(len(v)), byteView(v))
 		return
 	}
-	b := make([]byte, 8*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
+	b, err := binary.Append(nil, binary.LittleEndian, v)
+	if err != nil { // unreachable: v is a slice of fixed-size numbers
+		w.err = fmt.Errorf("payload section %q: %w", name, err)
+		return
 	}
-	w.add(name, I64, uint64(len(v)), b)
+	w.add(name, t, uint64(len(v)), b)
 }
 
 // Bytes adds a raw byte section (referenced, not copied).
