@@ -312,7 +312,7 @@ func (b *Builder) Build() (*Dataset, error) {
 	urank, irank = nil, nil
 	nu, ni := len(userIDs), len(itemIDs)
 	// Group rows by (user, item), keeping source order inside a group.
-	order := groupRows(us, is, nu, ni)
+	order, _ := sparse.RowMajorOrder(nu, ni, us, is)
 	keep := make([]bool, n)
 	x := &sparse.CSR{Rows: nu, Cols: ni, Indptr: make([]int64, nu+1)}
 	for g := 0; g < n; {
@@ -424,36 +424,4 @@ func sortIDs(ids []string) ([]string, []int32) {
 		rank[k] = int32(r)
 	}
 	return sorted, rank
-}
-
-// groupRows returns the row positions ordered by (user, item, position):
-// two stable counting sorts.
-func groupRows(us, is []int32, nu, ni int) []int32 {
-	n := len(us)
-	tmp := make([]int32, n)
-	cnt := make([]int64, max(nu, ni)+1)
-	for _, i := range is {
-		cnt[i+1]++
-	}
-	for k := 0; k < ni; k++ {
-		cnt[k+1] += cnt[k]
-	}
-	for p, i := range is {
-		tmp[cnt[i]] = int32(p)
-		cnt[i]++
-	}
-	clear(cnt)
-	for _, u := range us {
-		cnt[u+1]++
-	}
-	for k := 0; k < nu; k++ {
-		cnt[k+1] += cnt[k]
-	}
-	order := make([]int32, n)
-	for _, p := range tmp {
-		u := us[p]
-		order[cnt[u]] = p
-		cnt[u]++
-	}
-	return order
 }

@@ -17,23 +17,12 @@ const (
 	DupLast
 )
 
-// FromCOO builds a rows×cols CSR from coordinate triplets (r[k], c[k], v[k]).
-// v nil means every value is 1. Duplicate pairs are combined as dup says.
-// Column indices come out sorted within each row. The cost is two stable
-// counting sorts: O(nnz + rows + cols) time, no comparison sort.
-func FromCOO(rows, cols int, r, c []int32, v []float32, dup Dup) (*CSR, error) {
-	if len(r) != len(c) || (v != nil && len(v) != len(r)) {
-		return nil, fmt.Errorf("sparse: triplet slices differ in length (%d rows, %d cols, %d values)", len(r), len(c), len(v))
-	}
-	if rows < 0 || cols < 0 {
-		return nil, fmt.Errorf("sparse: negative shape %dx%d", rows, cols)
-	}
+// RowMajorOrder returns the positions k of the coordinates (r[k], c[k]),
+// every one inside rows×cols, ordered by (row, column, k), and the offset
+// in that order where each row starts (rows+1 entries). The cost is two
+// stable counting sorts: O(n + rows + cols) time, no comparison sort.
+func RowMajorOrder(rows, cols int, r, c []int32) (order []int32, indptr []int64) {
 	n := len(r)
-	for k := 0; k < n; k++ {
-		if r[k] < 0 || int(r[k]) >= rows || c[k] < 0 || int(c[k]) >= cols {
-			return nil, fmt.Errorf("sparse: entry %d at (%d, %d) is outside %dx%d", k, r[k], c[k], rows, cols)
-		}
-	}
 	// Pass 1: stable counting sort of positions by column.
 	byCol := make([]int32, n)
 	cnt := make([]int64, max(rows, cols)+1)
@@ -48,7 +37,7 @@ func FromCOO(rows, cols int, r, c []int32, v []float32, dup Dup) (*CSR, error) {
 		cnt[j]++
 	}
 	// Pass 2: stable counting sort by row; order within a row is (column,
-	// input position).
+	// position).
 	clear(cnt)
 	for _, i := range r {
 		cnt[i+1]++
@@ -56,14 +45,33 @@ func FromCOO(rows, cols int, r, c []int32, v []float32, dup Dup) (*CSR, error) {
 	for i := 0; i < rows; i++ {
 		cnt[i+1] += cnt[i]
 	}
-	indptr := slices.Clone(cnt[:rows+1])
-	order := make([]int32, n)
+	indptr = slices.Clone(cnt[:rows+1])
+	order = make([]int32, n)
 	for _, k := range byCol {
 		i := r[k]
 		order[cnt[i]] = k
 		cnt[i]++
 	}
-	byCol = nil
+	return order, indptr
+}
+
+// FromCOO builds a rows×cols CSR from coordinate triplets (r[k], c[k], v[k]).
+// v nil means every value is 1. Duplicate pairs are combined as dup says.
+// Column indices come out sorted within each row (see RowMajorOrder).
+func FromCOO(rows, cols int, r, c []int32, v []float32, dup Dup) (*CSR, error) {
+	if len(r) != len(c) || (v != nil && len(v) != len(r)) {
+		return nil, fmt.Errorf("sparse: triplet slices differ in length (%d rows, %d cols, %d values)", len(r), len(c), len(v))
+	}
+	if rows < 0 || cols < 0 {
+		return nil, fmt.Errorf("sparse: negative shape %dx%d", rows, cols)
+	}
+	n := len(r)
+	for k := 0; k < n; k++ {
+		if r[k] < 0 || int(r[k]) >= rows || c[k] < 0 || int(c[k]) >= cols {
+			return nil, fmt.Errorf("sparse: entry %d at (%d, %d) is outside %dx%d", k, r[k], c[k], rows, cols)
+		}
+	}
+	order, indptr := RowMajorOrder(rows, cols, r, c)
 	m := &CSR{Rows: rows, Cols: cols, Indptr: make([]int64, rows+1)}
 	m.Indices = make([]int32, 0, n)
 	m.Data = make([]float32, 0, n)

@@ -167,3 +167,16 @@ func BenchmarkTranspose5M(b *testing.B) {
 		m.Transpose()
 	}
 }
+
+func TestRowMajorOrder(t *testing.T) {
+	r := []int32{1, 0, 1, 0, 1}
+	c := []int32{2, 1, 0, 1, 2}
+	order, indptr := RowMajorOrder(2, 3, r, c)
+	// Row 0: (0,1) at 1 then 3; row 1: (1,0) at 2, then (1,2) at 0 and 4.
+	if want := []int32{1, 3, 2, 0, 4}; !slices.Equal(order, want) {
+		t.Errorf("order = %v, want %v", order, want)
+	}
+	if want := []int64{0, 2, 5}; !slices.Equal(indptr, want) {
+		t.Errorf("indptr = %v, want %v", indptr, want)
+	}
+}
