@@ -165,18 +165,8 @@ func (ps *jparser) object() (jvalue, error) {
 			v.keys = append(v.keys, k)
 			v.vals = append(v.vals, val)
 		}
-		ps.ws()
-		if ps.p >= len(ps.b) {
-			return v, ps.errf("Expecting ',' delimiter")
-		}
-		switch ps.b[ps.p] {
-		case ',':
-			ps.p++
-		case '}':
-			ps.p++
-			return v, nil
-		default:
-			return v, ps.errf("Expecting ',' delimiter")
+		if done, err := ps.delimiter('}'); done || err != nil {
+			return v, err
 		}
 	}
 }
@@ -200,20 +190,27 @@ func (ps *jparser) array() (jvalue, error) {
 			return v, err
 		}
 		v.arr = append(v.arr, e)
-		ps.ws()
-		if ps.p >= len(ps.b) {
-			return v, ps.errf("Expecting ',' delimiter")
+		if done, err := ps.delimiter(']'); done || err != nil {
+			return v, err
 		}
+	}
+}
+
+// delimiter consumes the ',' between members or elements, or the closing
+// byte, which ends the object or array (done).
+func (ps *jparser) delimiter(closing byte) (done bool, err error) {
+	ps.ws()
+	if ps.p < len(ps.b) {
 		switch ps.b[ps.p] {
 		case ',':
 			ps.p++
-		case ']':
+			return false, nil
+		case closing:
 			ps.p++
-			return v, nil
-		default:
-			return v, ps.errf("Expecting ',' delimiter")
+			return true, nil
 		}
 	}
+	return false, ps.errf("Expecting ',' delimiter")
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
