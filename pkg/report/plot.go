@@ -224,6 +224,25 @@ func scatter(xys plotter.XYs, c color.Color, hollow bool, r vg.Length) (*plotter
 	return s, nil
 }
 
+// addMarkers adds the points of full with filled markers and those of
+// hollow (pruned trials) with rings, in colour c.
+func addMarkers(p *plot.Plot, full, hollow plotter.XYs, c color.Color) error {
+	for _, set := range []struct {
+		xys    plotter.XYs
+		hollow bool
+	}{{full, false}, {hollow, true}} {
+		if len(set.xys) == 0 {
+			continue
+		}
+		s, err := scatter(set.xys, c, set.hollow, markerR)
+		if err != nil {
+			return err
+		}
+		p.Add(s)
+	}
+	return nil
+}
+
 func glyph(c color.Color, hollow bool, r vg.Length) draw.GlyphStyle {
 	if hollow {
 		return draw.GlyphStyle{Color: c, Radius: r, Shape: draw.RingGlyph{}}
@@ -379,20 +398,10 @@ func scorePerTrial(ts []tune.Trial, classes []string, colors map[string]string, 
 			}
 		}
 		col := rgb(colors[c])
-		for _, set := range []struct {
-			xys    plotter.XYs
-			hollow bool
-		}{{full, false}, {hollow, true}} {
-			if len(set.xys) == 0 {
-				continue
-			}
-			s, err := scatter(set.xys, col, set.hollow, markerR)
-			if err != nil {
-				return figure{}, fmt.Errorf("report: score plot of %s: %w", c, err)
-			}
-			p.Add(s)
-			plotted += len(set.xys)
+		if err := addMarkers(p, full, hollow, col); err != nil {
+			return figure{}, fmt.Errorf("report: score plot of %s: %w", c, err)
 		}
+		plotted += len(full) + len(hollow)
 		pruned = pruned || len(hollow) > 0
 		g := glyph(col, false, markerR)
 		leg.Add(algo.Alias(c), thumb{glyph: &g})
@@ -559,18 +568,8 @@ func panel(class string, ts []tune.Trial, space []algo.Param, hex, metric string
 			}
 		}
 	}
-	for _, set := range []struct {
-		xys    plotter.XYs
-		hollow bool
-	}{{full, false}, {hollow, true}} {
-		if len(set.xys) == 0 {
-			continue
-		}
-		s, err := scatter(set.xys, col, set.hollow, markerR)
-		if err != nil {
-			return figure{}, fmt.Errorf("report: %s panel: %w", alias, err)
-		}
-		p.Add(s)
+	if err := addMarkers(p, full, hollow, col); err != nil {
+		return figure{}, fmt.Errorf("report: %s panel: %w", alias, err)
 	}
 	if len(full)+len(hollow) == 0 {
 		p.Add(note("no scored trials"))
