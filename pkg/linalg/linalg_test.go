@@ -70,10 +70,20 @@ func TestMatVec(t *testing.T) {
 	if !slices.Equal(dst, []float32{-2, -2}) {
 		t.Errorf("MatVec = %v, want [-2 -2]", dst)
 	}
-	acc := []float32{1, 1, 1}
-	VecMatAdd(acc, []float32{1, 2}, m, 2, 3)
-	if !slices.Equal(acc, []float32{10, 13, 16}) {
-		t.Errorf("VecMatAdd = %v, want [10 13 16]", acc)
+	// Six rows: one group of four and two single rows.
+	r := rand.New(rand.NewPCG(3, 4))
+	const rows, cols = 6, 19
+	big, x := randVec(r, rows*cols), randVec(r, cols)
+	got := make([]float32, rows)
+	MatVec(got, big, rows, cols, x)
+	for i := range got {
+		var want float64
+		for j := range x {
+			want += float64(big[i*cols+j]) * float64(x[j])
+		}
+		if !near(float64(got[i]), want, 1e-5) {
+			t.Errorf("MatVec row %d = %g, want %g", i, got[i], want)
+		}
 	}
 }
 

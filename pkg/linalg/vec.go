@@ -108,23 +108,18 @@ func Dot64(x, y []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// MatVec computes dst[r] = M[r,:]·x for a row-major rows×cols matrix M.
+// MatVec computes dst[r] = M[r,:]·x for a row-major rows×cols matrix M,
+// four rows per pass over x.
 func MatVec(dst, m []float32, rows, cols int, x []float32) {
 	dst = dst[:rows]
 	x = x[:cols]
-	for r := range dst {
-		dst[r] = Dot(x, m[r*cols:(r+1)*cols])
+	m = m[:rows*cols]
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		b := m[r*cols : (r+4)*cols]
+		dst[r], dst[r+1], dst[r+2], dst[r+3] = Dot4(x, b[:cols], b[cols:2*cols], b[2*cols:3*cols], b[3*cols:])
 	}
-}
-
-// VecMatAdd computes dst[j] += Σ_r x[r]·M[r,j] for a row-major rows×cols
-// matrix M (a row vector times a matrix, accumulated into dst).
-func VecMatAdd(dst, x, m []float32, rows, cols int) {
-	dst = dst[:cols]
-	x = x[:rows]
-	for r, a := range x {
-		if a != 0 {
-			Axpy(a, m[r*cols:(r+1)*cols], dst)
-		}
+	for ; r < rows; r++ {
+		dst[r] = Dot(x, m[r*cols:(r+1)*cols])
 	}
 }

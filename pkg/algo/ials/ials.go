@@ -524,20 +524,7 @@ func (m *Model) ScoreUsers(_ *sparse.CSR, users []int32, dst []float32) {
 			clear(out)
 			continue
 		}
-		scoreRow(out, m.u[int(u)*k:int(u+1)*k], m.v, k)
-	}
-}
-
-// scoreRow writes out[i] = x·v_i.
-func scoreRow(out, x, v []float32, k int) {
-	n := len(out)
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		b := v[i*k : (i+4)*k]
-		out[i], out[i+1], out[i+2], out[i+3] = linalg.Dot4(x, b[:k], b[k:2*k], b[2*k:3*k], b[3*k:])
-	}
-	for ; i < n; i++ {
-		out[i] = linalg.Dot(x, v[i*k:(i+1)*k])
+		linalg.MatVec(out, m.v, n, k, m.u[int(u)*k:int(u+1)*k])
 	}
 }
 
@@ -552,7 +539,7 @@ func (m *Model) ScoreProfile(items []int32, dst []float32) {
 	if x == nil {
 		return
 	}
-	scoreRow(dst, x, m.v, m.cfg.K)
+	linalg.MatVec(dst, m.v, m.cfg.Items, m.cfg.K, x)
 }
 
 // FoldIn returns the embedding of a cold user holding the given seed items

@@ -7,19 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// matVec computes y = M·x for the k×k row-major matrix M.
-func matVec(y, m, x []float32) {
-	k := len(x)
-	a := 0
-	for ; a+4 <= k; a += 4 {
-		r := m[a*k : (a+4)*k]
-		y[a], y[a+1], y[a+2], y[a+3] = linalg.Dot4(x, r[:k], r[k:2*k], r[2*k:3*k], r[3*k:])
-	}
-	for ; a < k; a++ {
-		y[a] = linalg.Dot(x, m[a*k:(a+1)*k])
-	}
-}
-
 // gramAdd accumulates the upper triangle of Σ_r w_r·f_r f_rᵀ into the k×k
 // row-major g, for the rows f_r = f[r*k:(r+1)*k] listed in rows (all rows when
 // rows is nil) with weights w (all 1 when w is nil).

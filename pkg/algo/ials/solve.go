@@ -92,7 +92,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 			r[a] = -(l + reg) * x[a]
 		}
 	} else if warm && pm != nil {
-		matVec(r, pm, x)
+		linalg.MatVec(r, pm, k, k, x)
 		for a := range r {
 			r[a] = -r[a] - reg*x[a]
 		}
@@ -118,7 +118,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 				ap[a] = (l + reg) * p[a]
 			}
 		} else if pm != nil {
-			matVec(ap, pm, p)
+			linalg.MatVec(ap, pm, k, k, p)
 			linalg.Axpy(reg, p, ap)
 		} else {
 			for a := range ap {
