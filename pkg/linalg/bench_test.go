@@ -30,7 +30,7 @@ func BenchmarkGram20000x64(b *testing.B) {
 	dst := make([]float32, k*k)
 	b.SetBytes(int64(n * k * 4))
 	for b.Loop() {
-		Gram(dst, v, n, k, Threads())
+		Gram(dst, v, n, k, 1, Threads())
 	}
 	b.ReportMetric(float64(n*k*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
@@ -60,7 +60,7 @@ func BenchmarkCholesky64(b *testing.B) {
 	const n = 64
 	v := randVec(r, n*n)
 	a := make([]float32, n*n)
-	Gram(a, v, n, n, 1)
+	Gram(a, v, n, n, 1, 1)
 	for i := 0; i < n; i++ {
 		a[i*n+i] += 1
 	}

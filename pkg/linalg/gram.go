@@ -1,67 +1,64 @@
 package linalg
 
-// gramBlock is the fixed number of rows a Gram partial sum covers. Partial
-// sums are reduced in block order, so the result does not depend on the
-// thread count.
-const gramBlock = 2048
+// gramBlock is the fixed number of rows a Gram partial sum covers.
+const gramBlock = 1024
 
-// Gram sets dst (k×k, row-major, fully symmetric) to VᵀV for the row-major
-// n×k matrix v, using up to threads goroutines.
-func Gram(dst, v []float32, n, k, threads int) {
+// Gram sets dst (k×k, row-major, fully symmetric) to scale·VᵀV for the
+// row-major n×k matrix v, using up to threads goroutines. Rows are summed in
+// float32 blocks of gramBlock rows (keeping partial sums short) and the
+// blocks in float64, in block order, so the result does not depend on the
+// thread count.
+func Gram(dst, v []float32, n, k int, scale float64, threads int) {
 	dst = dst[:k*k]
 	v = v[:n*k]
-	clear(dst)
-	blocks := (n + gramBlock - 1) / gramBlock
-	if blocks <= 1 {
-		for b := 0; b < blocks; b++ {
-			lo := b * gramBlock
-			hi := min(lo+gramBlock, n)
-			gramUpperAdd(dst, k, v[lo*k:hi*k], nil)
-		}
-		SymmetrizeUpper(dst, k)
-		return
-	}
-	partial := make([]float32, blocks*k*k)
-	ParallelForWorker(blocks, 1, threads, func(_, lo, hi int) {
+	nb := max((n+gramBlock-1)/gramBlock, 1)
+	parts := make([]float32, nb*k*k)
+	ParallelForWorker(nb, 1, threads, func(_, lo, hi int) {
 		for b := lo; b < hi; b++ {
-			r0 := b * gramBlock
-			r1 := min(r0+gramBlock, n)
-			gramUpperAdd(partial[b*k*k:(b+1)*k*k], k, v[r0*k:r1*k], nil)
+			GramRowsAdd(parts[b*k*k:(b+1)*k*k], k, v[min(b*gramBlock, n)*k:min((b+1)*gramBlock, n)*k], nil, nil)
 		}
 	})
-	for b := 0; b < blocks; b++ {
-		p := partial[b*k*k : (b+1)*k*k]
-		for i := 0; i < k; i++ {
-			row := dst[i*k+i : (i+1)*k]
-			Axpy(1, p[i*k+i:(i+1)*k], row)
+	for a := 0; a < k; a++ {
+		for c := a; c < k; c++ {
+			var s float64
+			for b := 0; b < nb; b++ {
+				s += float64(parts[b*k*k+a*k+c])
+			}
+			dst[a*k+c] = float32(scale * s)
 		}
 	}
 	SymmetrizeUpper(dst, k)
 }
 
 // GramRowsAdd adds Σ_r w_r·v_r·v_rᵀ to the k×k symmetric matrix a, where v_r
-// is row rows[j] of the row-major matrix v (k columns) and w_r = weights[j]
-// (weights nil means every weight is 1). a must be symmetric on entry and
-// is fully symmetric on return.
+// is row rows[j] of the row-major matrix v (k columns; rows nil means every
+// row of v, in order) and w_r = weights[j] (weights nil means every weight
+// is 1). a must be symmetric on entry and is fully symmetric on return.
 func GramRowsAdd(a []float32, k int, v []float32, rows []int32, weights []float32) {
 	a = a[:k*k]
-	var x0, x1, x2, x3 []float32
-	j := 0
+	n := len(rows)
+	if rows == nil && k > 0 {
+		n = len(v) / k
+	}
+	row := func(j int) []float32 {
+		r := j
+		if rows != nil {
+			r = int(rows[j])
+		}
+		return v[r*k : (r+1)*k]
+	}
 	w := func(j int) float32 {
 		if weights == nil {
 			return 1
 		}
 		return weights[j]
 	}
-	for ; j+4 <= len(rows); j += 4 {
-		x0 = v[int(rows[j])*k : int(rows[j]+1)*k]
-		x1 = v[int(rows[j+1])*k : int(rows[j+1]+1)*k]
-		x2 = v[int(rows[j+2])*k : int(rows[j+2]+1)*k]
-		x3 = v[int(rows[j+3])*k : int(rows[j+3]+1)*k]
-		syr4Upper(a, k, w(j), w(j+1), w(j+2), w(j+3), x0, x1, x2, x3)
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		syr4Upper(a, k, w(j), w(j+1), w(j+2), w(j+3), row(j), row(j+1), row(j+2), row(j+3))
 	}
-	for ; j < len(rows); j++ {
-		SyrUpper(a, k, w(j), v[int(rows[j])*k:int(rows[j]+1)*k])
+	for ; j < n; j++ {
+		SyrUpper(a, k, w(j), row(j))
 	}
 	SymmetrizeUpper(a, k)
 }
@@ -86,19 +83,6 @@ func SymmetrizeUpper(a []float32, k int) {
 		for j := range row {
 			row[j] = a[j*k+i]
 		}
-	}
-}
-
-// gramUpperAdd adds the upper triangle of (scaled) VᵀV for the rows of v
-// (row-major, k columns) to a. scale nil means 1.
-func gramUpperAdd(a []float32, k int, v []float32, scale []float32) {
-	n := len(v) / k
-	r := 0
-	for ; r+4 <= n; r += 4 {
-		syr4Upper(a, k, 1, 1, 1, 1, v[r*k:(r+1)*k], v[(r+1)*k:(r+2)*k], v[(r+2)*k:(r+3)*k], v[(r+3)*k:(r+4)*k])
-	}
-	for ; r < n; r++ {
-		SyrUpper(a, k, 1, v[r*k:(r+1)*k])
 	}
 }
 

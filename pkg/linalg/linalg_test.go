@@ -1,6 +1,8 @@
 package linalg
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -85,6 +87,20 @@ func TestMatVec(t *testing.T) {
 			t.Errorf("MatVec row %d = %g, want %g", i, got[i], want)
 		}
 	}
+	// x·M for the same matrix, accumulated onto ones.
+	y := randVec(r, rows)
+	acc := make([]float32, cols)
+	Fill(acc, 1)
+	VecMatAdd(acc, y, big, rows, cols)
+	for j := range acc {
+		want := 1.0
+		for i := range y {
+			want += float64(y[i]) * float64(big[i*cols+j])
+		}
+		if !near(float64(acc[j]), want, 1e-5) {
+			t.Errorf("VecMatAdd column %d = %g, want %g", j, acc[j], want)
+		}
+	}
 }
 
 func naiveGram(v []float32, n, k int) []float64 {
@@ -108,7 +124,7 @@ func TestGram(t *testing.T) {
 		for _, th := range []int{1, 2, 3} {
 			got := make([]float32, tc.k*tc.k)
 			got[0] = 99 // must be overwritten
-			Gram(got, v, tc.n, tc.k, th)
+			Gram(got, v, tc.n, tc.k, 1, th)
 			for i := range got {
 				if !near(float64(got[i]), want[i], 1e-4) {
 					t.Fatalf("Gram n=%d k=%d threads=%d [%d] = %g, want %g", tc.n, tc.k, th, i, got[i], want[i])
@@ -161,7 +177,7 @@ func TestSolveSPD(t *testing.T) {
 	for _, n := range []int{1, 2, 5, 64} {
 		b := randVec(r, n*n)
 		a := make([]float32, n*n)
-		Gram(a, b, n, n, 1)
+		Gram(a, b, n, n, 1, 1)
 		for i := 0; i < n; i++ {
 			a[i*n+i] += 1
 		}
@@ -286,6 +302,35 @@ func TestTopK(t *testing.T) {
 			if want := refTopK(s, k, fin); !slices.Equal(buf, want) {
 				t.Fatalf("finite=%v TopK(%v, %d) = %v, want %v", fin, s, k, buf, want)
 			}
+		}
+	}
+}
+
+// TestParallelForErr: the first error is returned and stops the hand-out
+// of chunks; a cancelled context returns its error without running fn.
+func TestParallelForErr(t *testing.T) {
+	boom := errors.New("boom")
+	for _, th := range []int{1, 2, 4} {
+		var calls atomic.Int32
+		err := ParallelForErr(context.Background(), 1000, 1, th, func(_, lo, _ int) error {
+			calls.Add(1)
+			if lo == 3 {
+				return boom
+			}
+			return nil
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("threads %d: err = %v, want boom", th, err)
+		}
+		if c := calls.Load(); c >= 1000 {
+			t.Errorf("threads %d: %d calls after the failure, want the hand-out stopped", th, c)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ran := false
+		err = ParallelForErr(ctx, 10, 1, th, func(_, _, _ int) error { ran = true; return nil })
+		if !errors.Is(err, context.Canceled) || ran {
+			t.Errorf("threads %d: cancelled: err = %v, ran %v", th, err, ran)
 		}
 	}
 }

@@ -10,7 +10,7 @@ func TestInvertSPD(t *testing.T) {
 	for _, n := range []int{0, 1, 3, 70} {
 		b := randVec(r, n*n)
 		a32 := make([]float32, n*n)
-		Gram(a32, b, n, n, 1)
+		Gram(a32, b, n, n, 1, 1)
 		a := make([]float64, n*n)
 		for i := range a {
 			a[i] = float64(a32[i])
@@ -51,7 +51,7 @@ func BenchmarkInvertSPD1000(b *testing.B) {
 	const n = 1000
 	v := randVec(r, n*n)
 	a32 := make([]float32, n*n)
-	Gram(a32, v, n, n, Threads())
+	Gram(a32, v, n, n, 1, Threads())
 	a := make([]float64, n*n)
 	for b.Loop() {
 		for i := range a {

@@ -1,6 +1,7 @@
 package linalg
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -53,43 +54,65 @@ func ParallelFor(n, threads int, fn func(lo, hi int)) {
 // worker can own a scratch buffer. Two calls with the same w never run
 // concurrently.
 func ParallelForWorker(n, grain, threads int, fn func(w, lo, hi int)) {
+	_ = ParallelForErr(context.Background(), n, grain, threads, func(w, lo, hi int) error {
+		fn(w, lo, hi)
+		return nil
+	})
+}
+
+// ParallelForErr is ParallelForWorker for work that can fail or be
+// cancelled: it stops handing out chunks once ctx is done or a call of fn
+// has failed, waits for the calls running, and returns the first error
+// (ctx.Err() on cancellation).
+func ParallelForErr(ctx context.Context, n, grain, threads int, fn func(w, lo, hi int) error) error {
 	if n <= 0 {
-		return
+		return ctx.Err()
 	}
-	if threads < 1 {
-		threads = 1
-	}
+	threads = max(threads, 1)
 	if grain < 1 {
-		grain = n / (8 * threads)
-		if grain < 1 {
-			grain = 1
-		}
+		grain = max(n/(8*threads), 1)
 	}
 	chunks := (n + grain - 1) / grain
-	if threads > chunks {
-		threads = chunks
+	threads = min(threads, chunks)
+	var (
+		next     atomic.Int64
+		failed   atomic.Bool
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err })
+		failed.Store(true)
+	}
+	work := func(w int) {
+		for !failed.Load() {
+			if err := ctx.Err(); err != nil {
+				fail(err)
+				return
+			}
+			c := int(next.Add(1)) - 1
+			if c >= chunks {
+				return
+			}
+			lo := c * grain
+			if err := fn(w, lo, min(lo+grain, n)); err != nil {
+				fail(err)
+				return
+			}
+		}
 	}
 	if threads == 1 {
-		for lo := 0; lo < n; lo += grain {
-			fn(0, lo, min(lo+grain, n))
-		}
-		return
+		work(0)
+		return firstErr
 	}
-	var next atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(threads)
 	for w := range threads {
 		go func() {
 			defer wg.Done()
-			for {
-				c := int(next.Add(1)) - 1
-				if c >= chunks {
-					return
-				}
-				lo := c * grain
-				fn(w, lo, min(lo+grain, n))
-			}
+			work(w)
 		}()
 	}
 	wg.Wait()
+	return firstErr
 }

@@ -123,3 +123,20 @@ func MatVec(dst, m []float32, rows, cols int, x []float32) {
 		dst[r] = Dot(x, m[r*cols:(r+1)*cols])
 	}
 }
+
+// VecMatAdd computes dst[j] += Σ_r x[r]·M[r,j] for a row-major rows×cols
+// matrix M (a row vector times a matrix, accumulated into dst), four rows
+// of M per pass over dst.
+func VecMatAdd(dst, x, m []float32, rows, cols int) {
+	dst = dst[:cols]
+	x = x[:rows]
+	m = m[:rows*cols]
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		b := m[r*cols : (r+4)*cols]
+		Axpy4(dst, x[r], x[r+1], x[r+2], x[r+3], b[:cols], b[cols:2*cols], b[2*cols:3*cols], b[3*cols:])
+	}
+	for ; r < rows; r++ {
+		Axpy(x[r], m[r*cols:(r+1)*cols], dst)
+	}
+}

@@ -337,35 +337,13 @@ func (m *Model) Snapshot() (restore func()) {
 }
 
 // gram returns α0·FᵀF for the row-major factor matrix f (nil when α0 is 0).
-// Rows are summed in float32 blocks of 1024 (keeping partial sums short),
-// and the blocks in float64 in block order, so the result does not depend
-// on the thread count.
 func (m *Model) gram(f []float32) []float32 {
 	k := m.cfg.K
 	if m.cfg.Alpha0 == 0 {
 		return nil
 	}
-	const block = 1024
-	n := len(f) / k
-	nb := max((n+block-1)/block, 1)
-	parts := make([]float32, nb*k*k)
-	_ = parallelChunks(context.Background(), m.threads, nb, 1, func(_, lo, hi int) error {
-		for b := lo; b < hi; b++ {
-			gramAdd(parts[b*k*k:(b+1)*k*k], f[min(b*block, n)*k:min((b+1)*block, n)*k], k, nil, nil)
-		}
-		return nil
-	})
 	p := make([]float32, k*k)
-	for a := 0; a < k; a++ {
-		for c := a; c < k; c++ {
-			var s float64
-			for b := 0; b < nb; b++ {
-				s += float64(parts[b*k*k+a*k+c])
-			}
-			p[a*k+c] = float32(m.cfg.Alpha0 * s)
-		}
-	}
-	symmetrize(p, k)
+	linalg.Gram(p, f, len(f)/k, k, m.cfg.Alpha0, m.threads)
 	return p
 }
 
@@ -380,7 +358,7 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 		workers[w].diag = diag
 	}
 	have := m.predOK
-	return parallelChunks(ctx, m.threads, nRows, 64, func(w, lo, hi int) error {
+	return linalg.ParallelForErr(ctx, nRows, 64, m.threads, func(w, lo, hi int) error {
 		s := workers[w]
 		for r := lo; r < hi; r++ {
 			idx, c := data.row(r)
@@ -482,21 +460,14 @@ func (m *Model) diagonalize(p []float32, nRows, nOther int) []float32 {
 // rotate replaces every row f_r of the row-major matrix f by f_r·Q.
 func rotate(f, q []float32, k, threads int) {
 	n := len(f) / k
-	_ = parallelChunks(context.Background(), threads, n, 256, func(_, lo, hi int) error {
+	linalg.ParallelForWorker(n, 256, threads, func(_, lo, hi int) {
 		out := make([]float32, k)
 		for r := lo; r < hi; r++ {
 			row := f[r*k : (r+1)*k]
 			clear(out)
-			a := 0
-			for ; a+4 <= k; a += 4 {
-				linalg.Axpy4(out, row[a], row[a+1], row[a+2], row[a+3], q[a*k:(a+1)*k], q[(a+1)*k:(a+2)*k], q[(a+2)*k:(a+3)*k], q[(a+3)*k:(a+4)*k])
-			}
-			for ; a < k; a++ {
-				linalg.Axpy(row[a], q[a*k:(a+1)*k], out)
-			}
+			linalg.VecMatAdd(out, row, q, k, k)
 			copy(row, out)
 		}
-		return nil
 	})
 }
 

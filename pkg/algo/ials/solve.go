@@ -172,7 +172,7 @@ func (s *solver) cholesky(x, y, pm []float32, idx []int32, c []float32, reg floa
 	} else {
 		clear(a)
 	}
-	gramAdd(a, y, k, idx, c)
+	linalg.GramRowsAdd(a, k, y, idx, c)
 	clear(b)
 	for j, i := range idx {
 		w := float64(c[j] + s.beta)
