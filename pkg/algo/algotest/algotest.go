@@ -187,6 +187,27 @@ func CheckCancel(t testing.TB, m algo.Recommender, X *sparse.CSR, limit time.Dur
 	}
 }
 
+// CheckMalformed fits a fresh model of spec (default hyperparameters) on
+// structurally broken matrices and fails the test unless every fit returns
+// an error (and none panics).
+func CheckMalformed(t testing.TB, spec algo.Spec) {
+	t.Helper()
+	for name, x := range map[string]*sparse.CSR{
+		"nil":          nil,
+		"short indptr": {Rows: 2, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{0}, Data: []float32{1}},
+		"column range": {Rows: 1, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{3}, Data: []float32{1}},
+		"indptr end":   {Rows: 1, Cols: 3, Indptr: []int64{0, 2}, Indices: []int32{0}, Data: []float32{1}},
+	} {
+		m, err := spec.New(nil, algo.Options{})
+		if err != nil {
+			t.Fatalf("%s: New: %v", spec.Class, err)
+		}
+		if err := m.Fit(context.Background(), x); err == nil {
+			t.Errorf("%s: %s: Fit succeeded", spec.Class, name)
+		}
+	}
+}
+
 // Synthetic returns the deterministic synthetic interaction matrix of
 // evaluation-protocol.md ("Scale") for the given size and seed: per-user
 // activity log-normal (mu 3.5, sigma 1.0, at least 5 draws), each draw an

@@ -100,6 +100,9 @@ func (r *Recommender) Fit(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := X.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", algo.DenseSLIM, err)
+	}
 	var (
 		w   []float32
 		err error

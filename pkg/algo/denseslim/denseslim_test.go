@@ -144,3 +144,6 @@ func TestCancel(t *testing.T) {
 	m, _ := New(algo.Params{"reg": 10.0}, algo.Options{Threads: 2})
 	algotest.CheckCancel(t, m, algotest.Synthetic(1000, 3000, 1), 5*time.Second)
 }
+
+// TestMalformed: a broken matrix is an error, not a panic.
+func TestMalformed(t *testing.T) { algotest.CheckMalformed(t, Spec) }

@@ -385,16 +385,4 @@ func TestParams(t *testing.T) {
 }
 
 // TestMalformed: an inconsistent matrix is an error, not a panic.
-func TestMalformed(t *testing.T) {
-	for name, x := range map[string]*sparse.CSR{
-		"nil":          nil,
-		"short indptr": {Rows: 2, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{0}, Data: []float32{1}},
-		"column range": {Rows: 1, Cols: 3, Indptr: []int64{0, 1}, Indices: []int32{3}, Data: []float32{1}},
-		"indptr end":   {Rows: 1, Cols: 3, Indptr: []int64{0, 2}, Indices: []int32{0}, Data: []float32{1}},
-	} {
-		m, _ := New(nil, algo.Options{})
-		if err := m.Fit(context.Background(), x); err == nil {
-			t.Errorf("%s: Fit succeeded", name)
-		}
-	}
-}
+func TestMalformed(t *testing.T) { algotest.CheckMalformed(t, Spec) }

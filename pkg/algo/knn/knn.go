@@ -155,6 +155,9 @@ func (r *Recommender) Fit(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := X.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", algo.CosineKNN, err)
+	}
 	c := r.cfg
 	// B = Xw (users × items), A = Xᵀ (items × users, unweighted).
 	var xw *linalg.Sparse64

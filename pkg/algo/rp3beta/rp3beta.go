@@ -125,6 +125,9 @@ func (r *Recommender) Fit(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := X.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", algo.RP3beta, err)
+	}
 	c := r.cfg
 	pow := func(x float64) float64 {
 		if c.Alpha == 1 {

@@ -198,3 +198,6 @@ func TestCancel(t *testing.T) {
 	m, _ := New(algo.Params{"top_k": 100}, algo.Options{Threads: 2})
 	algotest.CheckCancel(t, m, algotest.Synthetic(20000, 5000, 1), 2*time.Second)
 }
+
+// TestMalformed: a broken matrix is an error, not a panic.
+func TestMalformed(t *testing.T) { algotest.CheckMalformed(t, Spec) }

@@ -50,6 +50,9 @@ func (r *Recommender) Fit(ctx context.Context, X *sparse.CSR) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := X.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", algo.TopPop, err)
+	}
 	sum := make([]float64, X.Cols)
 	for q, i := range X.Indices {
 		sum[i] += float64(X.Data[q])

@@ -55,3 +55,6 @@ func TestCancel(t *testing.T) {
 	m, _ := New(nil, algo.Options{})
 	algotest.CheckCancel(t, m, algotest.Synthetic(2000, 500, 1), time.Second)
 }
+
+// TestMalformed: a broken matrix is an error, not a panic.
+func TestMalformed(t *testing.T) { algotest.CheckMalformed(t, Spec) }
