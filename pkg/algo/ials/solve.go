@@ -180,57 +180,17 @@ func (s *solver) cholesky(x, y, pm []float32, idx []int32, c []float32, reg floa
 			b[q] += w * float64(v)
 		}
 	}
-	// Cholesky A = L Lᵀ, reading the upper triangle of a, writing L row-major.
-	for i := 0; i < k; i++ {
-		li := l[i*k : i*k+k]
-		for j := 0; j <= i; j++ {
-			lj := l[j*k : j*k+k]
-			sum := float64(a[j*k+i]) // a is symmetric: A[i][j] = upper A[j][i]
-			if i == j {
-				sum += float64(reg)
-			}
-			sum -= dot64(li[:j], lj[:j])
-			if i == j {
-				if !(sum > 0) {
-					return errSingular
-				}
-				li[i] = math.Sqrt(sum)
-			} else {
-				li[j] = sum / lj[j]
-			}
-		}
+	for i, v := range a {
+		l[i] = float64(v)
 	}
-	// Forward (L z = b) then backward (Lᵀ x = z) substitution, in b.
 	for i := 0; i < k; i++ {
-		b[i] = (b[i] - dot64(l[i*k:i*k+i], b[:i])) / l[i*k+i]
+		l[i*k+i] += float64(reg)
 	}
-	for i := k - 1; i >= 0; i-- {
-		sum := b[i]
-		for q := i + 1; q < k; q++ {
-			sum -= l[q*k+i] * b[q]
-		}
-		b[i] = sum / l[i*k+i]
+	if err := linalg.SolveSPD(l, k, b); err != nil {
+		return errSingular
 	}
 	for q := range x {
 		x[q] = float32(b[q])
 	}
 	return nil
-}
-
-// dot64 returns a·b over len(a) elements with four accumulators (the
-// Cholesky inner loop is otherwise bound by the add latency).
-func dot64(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	for len(a) >= 4 && len(b) >= 4 {
-		s0 += a[0] * b[0]
-		s1 += a[1] * b[1]
-		s2 += a[2] * b[2]
-		s3 += a[3] * b[3]
-		a, b = a[4:], b[4:]
-	}
-	for i := range a {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
