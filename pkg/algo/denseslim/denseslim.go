@@ -29,9 +29,7 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"github.com/codelibs/recotem-go/pkg/algo"
 	"github.com/codelibs/recotem-go/pkg/linalg"
@@ -125,22 +123,10 @@ func transpose(X *sparse.CSR, threads int) *linalg.Sparse64 {
 }
 
 // invertSPD replaces the n×n row-major symmetric positive definite a with
-// its inverse (both triangles).
+// its inverse (both triangles), with OpenBLAS in the blas build.
 func invertSPD(a []float64, n int) error {
-	if n == 0 {
-		return nil
-	}
-	t, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: n, Stride: n, Data: a})
-	if !ok {
+	if err := linalg.InvertSPD(a, n); err != nil {
 		return errSingular
-	}
-	if _, ok := lapack64.Potri(t); !ok {
-		return errSingular
-	}
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			a[j*n+i] = a[i*n+j]
-		}
 	}
 	return nil
 }

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack/lapack64"
@@ -131,7 +130,7 @@ func (m *Model) Fit(ctx context.Context, X *sparse.CSR) error {
 	k := min(m.cfg.K, X.Cols-1)
 	l := min(k+oversamples, X.Rows, X.Cols)
 	k = min(k, l)
-	xt := transpose(X)
+	xt := X.Transpose()
 	t := m.threads
 	ws := new(scratch)
 	rng := rand.New(rand.NewPCG(uint64(m.cfg.Seed), 0x5bd1))
@@ -248,28 +247,6 @@ func ritzQR(ws *scratch, bt []float64, n, l, k, threads int) ([]float64, error) 
 	v := make([]float64, n*k)
 	gemm(ws, v, k, bt, l, ur, k, n, k, l, 0, threads)
 	return v, nil
-}
-
-// transpose returns Xᵀ as a CSR.
-func transpose(x *sparse.CSR) *sparse.CSR {
-	t := &sparse.CSR{Rows: x.Cols, Cols: x.Rows, Indptr: make([]int64, x.Cols+1),
-		Indices: make([]int32, len(x.Indices)), Data: make([]float32, len(x.Indices))}
-	for _, j := range x.Indices {
-		t.Indptr[j+1]++
-	}
-	for j := 0; j < x.Cols; j++ {
-		t.Indptr[j+1] += t.Indptr[j]
-	}
-	next := slices.Clone(t.Indptr[:x.Cols])
-	for i := 0; i < x.Rows; i++ {
-		for p := x.Indptr[i]; p < x.Indptr[i+1]; p++ {
-			j := x.Indices[p]
-			t.Indices[next[j]] = int32(i)
-			t.Data[next[j]] = x.Data[p]
-			next[j]++
-		}
-	}
-	return t
 }
 
 // spmm sets dst = a·b for the CSR a (rows × cols) and the row-major
