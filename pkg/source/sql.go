@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/codelibs/recotem-go/pkg/exitcode"
+	"github.com/codelibs/recotem-go/pkg/fetch"
 	"github.com/codelibs/recotem-go/pkg/recipe"
 	"github.com/codelibs/recotem-go/pkg/source/pystr"
 )
@@ -90,12 +91,9 @@ func newSQL(cfg recipe.SQLSource, env Env) (*sqlSource, error) {
 
 func (s *sqlSource) Type() string { return "sql" }
 
-func (s *sqlSource) resolver() Resolver {
-	if s.env.Resolver != nil {
-		return s.env.Resolver
-	}
-	return net.DefaultResolver
-}
+// hosts resolves host names for the guard (fetch.Guard.Lookup: IP literals
+// as is, every resolved address deduplicated in order).
+func (s *sqlSource) hosts() *fetch.Guard { return &fetch.Guard{Resolver: s.env.Resolver} }
 
 // guard applies the SSRF host guard of §1.4 step 4 and records the pins.
 func (s *sqlSource) guard(ctx context.Context) error {
@@ -142,7 +140,7 @@ func (s *sqlSource) guard(ctx context.Context) error {
 			continue
 		}
 		seen[c] = true
-		addrs, err := resolveAll(ctx, s.resolver(), c)
+		addrs, err := s.hosts().Lookup(ctx, c)
 		if err != nil || len(addrs) == 0 {
 			return exitcode.New(exitcode.Fetch, "hostname '%s' does not resolve; refusing to connect (set %s=1 to bypass for offline tests)", c, EnvSQLAllowPrivate)
 		}
@@ -200,7 +198,7 @@ func (s *sqlSource) rebindCheck(ctx context.Context) error {
 	if len(s.pins) == 0 || s.rebind == "" {
 		return nil
 	}
-	addrs, err := resolveAll(ctx, s.resolver(), s.rebind)
+	addrs, err := s.hosts().Lookup(ctx, s.rebind)
 	if err != nil {
 		return dataErr("DNS re-resolution of '%s' failed before connect; refusing to connect", s.rebind)
 	}
