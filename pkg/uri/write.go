@@ -215,15 +215,7 @@ func syncDir(fsys afero.Fs, dir string) {
 
 // WriteFile atomically replaces raw with data (see Writer).
 func (s *Store) WriteFile(ctx context.Context, raw string, data []byte) error {
-	w, err := s.Create(ctx, raw)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Commit()
+	return s.write(ctx, raw, data, false)
 }
 
 // CreateExclusive writes data to raw only if raw does not exist yet; when it
@@ -232,7 +224,12 @@ func (s *Store) WriteFile(ctx context.Context, raw string, data []byte) error {
 // Locally the file is created with O_EXCL, so a crash mid-write can leave a
 // partial file: use it for small lock records, not for data.
 func (s *Store) CreateExclusive(ctx context.Context, raw string, data []byte) error {
-	w, err := s.create(ctx, raw, true)
+	return s.write(ctx, raw, data, true)
+}
+
+// write stores data at raw through a Writer, aborting it on failure.
+func (s *Store) write(ctx context.Context, raw string, data []byte, exclusive bool) error {
+	w, err := s.create(ctx, raw, exclusive)
 	if err != nil {
 		return err
 	}
