@@ -251,25 +251,20 @@ func Open(ctx context.Context, kind, path string, sha *string, getenv func(strin
 // the public-host check runs (skipped with RECOTEM_HTTP_ALLOW_PRIVATE), and
 // a refusal is a fetch error (exit 7).
 func Probe(ctx context.Context, kind, path string) error {
-	name := Redact(path)
-	switch sch := Scheme(path); {
-	case sch == "http" || sch == "https":
+	name, sch := Redact(path), Scheme(path)
+	if sch == "http" || sch == "https" {
 		if err := fetch.Probe(ctx, path); err != nil {
 			return exitcode.New(exitcode.Fetch, "%s HTTP probe refused: %w", kind, err)
 		}
 		return nil
-	case sch != "" && sch != "file":
-		_, err := uri.Stat(ctx, path)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, fs.ErrNotExist):
-			return dataErr("%s file not found: %s", kind, name)
-		}
-		return dataErr("Failed to probe %s path '%s': %v", kind, name, err)
 	}
-	lp, _ := LocalPath(path)
-	_, err := os.Stat(lp)
+	var err error
+	if sch != "" && sch != "file" {
+		_, err = uri.Stat(ctx, path)
+	} else {
+		lp, _ := LocalPath(path)
+		_, err = os.Stat(lp)
+	}
 	switch {
 	case err == nil:
 		return nil
