@@ -540,6 +540,9 @@ func (p *pipeline) trialReporter() func(tune.Trial) {
 		if t.Error != "" {
 			attrs = append(attrs, "error", t.Error)
 		}
+		if e, ok := t.Attrs["train_epochs"]; ok {
+			attrs = append(attrs, "train_epochs", e)
+		}
 		if p.o.Verbose {
 			attrs = append(attrs, "params", map[string]any(t.Params))
 		}

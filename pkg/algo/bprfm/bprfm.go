@@ -154,24 +154,40 @@ type Model struct {
 }
 
 // train is the optimiser state.
+//
+// The parameters being trained live in row blocks of their own, one per
+// user and one per item, each holding the parameters and then their
+// Adagrad accumulators, every half padded to a whole number of cache
+// lines (stride floats): user block [p_u … | acc …], item block
+// [q_i … b_i … | acc … acc(b_i) …]. A step then reads three contiguous
+// blocks, and the steps running concurrently on disjoint users and items
+// (see Epoch) never write to the same cache line, as they would in packed
+// arrays, where neighbouring rows and biases fall into different groups.
+// The model's packed p, q and b are copied from them after every epoch.
 type train struct {
-	x          *sparse.CSR
-	users      []int32 // the user of each stored entry, in X order
-	gp, gq, gb []float32
-	pcg        *rand.PCG // draws each epoch's partition and block seeds
-	rng        *rand.Rand
-	pos        positives
+	x      *sparse.CSR
+	users  []int32 // the user of each stored entry, in X order
+	stride int     // floats per half block: K+1 rounded up to a cache line
+	ub, ib []float32
+	pcg    *rand.PCG // draws each epoch's partition and block seeds
+	rng    *rand.Rand
+	pos    positives
 
 	// Per-epoch scratch: the group of each user and item, the entries of
-	// each block (start offsets in order), the items of each item group
-	// (uniform negatives) and the items of each group's entries
-	// (popularity negatives).
+	// each block as (user, item) pairs (start offsets in order), the items
+	// of each item group (uniform negatives) and the items of each group's
+	// entries (popularity negatives).
 	userGroup, itemGroup []int32
-	order                []int32
+	order                []pair
 	start                [groups*groups + 1]int
 	groupItems           [groups][]int32
 	groupPop             [groups][]int32
 }
+
+// pair is one stored interaction (u, i). The epoch's blocks hold the
+// pairs themselves rather than entry numbers, so a step reads its user and
+// item from the sequential block instead of two random lookups.
+type pair struct{ u, i int32 }
 
 // groups is the number of user groups and of item groups of an epoch's
 // partition (see Epoch). It is a constant, not the thread count, so that
@@ -229,52 +245,67 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	m.cfg.Users, m.cfg.Items = X.Rows, X.Cols
 	pcg := rand.NewPCG(uint64(m.cfg.Seed), 0xb9f)
 	rng := rand.New(pcg)
-	m.p = make([]float32, X.Rows*k)
-	m.q = make([]float32, X.Cols*k)
-	for i := range m.p {
-		m.p[i] = float32((rng.Float64() - 0.5) / float64(k))
+	const line = 16 // float32s per 64-byte cache line
+	st := (k + 1 + line - 1) / line * line
+	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]pair, X.NNZ()),
+		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X),
+		stride: st, ub: make([]float32, X.Rows*2*st), ib: make([]float32, X.Cols*2*st)}
+	for _, blocks := range [][]float32{tr.ub, tr.ib} {
+		for r := 0; r < len(blocks)/(2*st); r++ {
+			for c := range k {
+				blocks[r*2*st+c] = float32((rng.Float64() - 0.5) / float64(k))
+			}
+		}
+		for r := 0; r < len(blocks)/(2*st); r++ {
+			acc := blocks[r*2*st+st : r*2*st+st+k+1] // the bias accumulator of a user block is unused
+			for c := range acc {
+				acc[c] = 1
+			}
+		}
 	}
-	for i := range m.q {
-		m.q[i] = float32((rng.Float64() - 0.5) / float64(k))
-	}
-	m.b = make([]float32, X.Cols)
-	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]int32, X.NNZ()),
-		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X)}
 	for u := 0; u < X.Rows; u++ {
 		for e := X.Indptr[u]; e < X.Indptr[u+1]; e++ {
 			tr.users[e] = int32(u)
 		}
 	}
-	tr.gp, tr.gq, tr.gb = ones(len(m.p)), ones(len(m.q)), ones(len(m.b))
 	m.tr = tr
+	m.publish(tr)
 	return nil
 }
 
-func ones(n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = 1
+// publish copies the parameters trained in tr into the model's packed p,
+// q and b.
+func (m *Model) publish(tr *train) {
+	k, st := m.cfg.K, tr.stride
+	if len(m.p) != m.cfg.Users*k || len(m.q) != m.cfg.Items*k || len(m.b) != m.cfg.Items {
+		m.p = make([]float32, m.cfg.Users*k)
+		m.q = make([]float32, m.cfg.Items*k)
+		m.b = make([]float32, m.cfg.Items)
 	}
-	return s
+	for u := range m.cfg.Users {
+		copy(m.p[u*k:(u+1)*k], tr.ub[u*2*st:])
+	}
+	for i := range m.cfg.Items {
+		copy(m.q[i*k:(i+1)*k], tr.ib[i*2*st:])
+		m.b[i] = tr.ib[i*2*st+k]
+	}
 }
 
 // Snapshot copies the parameters, the optimiser state and the generator.
 func (m *Model) Snapshot() (restore func()) {
-	p, q, b := slices.Clone(m.p), slices.Clone(m.q), slices.Clone(m.b)
-	var gp, gq, gb []float32
-	var rngState []byte
-	if m.tr != nil {
-		gp, gq, gb = slices.Clone(m.tr.gp), slices.Clone(m.tr.gq), slices.Clone(m.tr.gb)
-		rngState, _ = m.tr.pcg.MarshalBinary()
+	if m.tr == nil {
+		p, q, b := slices.Clone(m.p), slices.Clone(m.q), slices.Clone(m.b)
+		return func() { m.p, m.q, m.b = slices.Clone(p), slices.Clone(q), slices.Clone(b) }
 	}
+	tr := m.tr
+	ub, ib := slices.Clone(tr.ub), slices.Clone(tr.ib)
+	rngState, _ := tr.pcg.MarshalBinary()
 	return func() {
-		m.p, m.q, m.b = slices.Clone(p), slices.Clone(q), slices.Clone(b)
-		if m.tr != nil && gp != nil {
-			copy(m.tr.gp, gp)
-			copy(m.tr.gq, gq)
-			copy(m.tr.gb, gb)
-			_ = m.tr.pcg.UnmarshalBinary(rngState) // the state came from MarshalBinary of the same generator
-		}
+		copy(tr.ub, ub)
+		copy(tr.ib, ib)
+		_ = tr.pcg.UnmarshalBinary(rngState) // the state came from MarshalBinary of the same generator
+		m.p, m.q, m.b = nil, nil, nil        // fresh slices: earlier ones may be held by a caller
+		m.publish(tr)
 	}
 }
 
@@ -363,6 +394,7 @@ func (m *Model) Epoch(ctx context.Context) error {
 			}
 		}
 	}
+	m.publish(tr)
 	return nil
 }
 
@@ -390,7 +422,7 @@ func (tr *train) partition() {
 	next := tr.start
 	for e := range tr.order {
 		b := block(e)
-		tr.order[next[b]] = int32(e)
+		tr.order[next[b]] = pair{tr.users[e], x.Indices[e]}
 		next[b]++
 	}
 	for g := range tr.groupItems {
@@ -408,7 +440,7 @@ func (tr *train) partition() {
 
 // block runs the steps of one block's entries, in an order shuffled by
 // rng, with negatives from item group ig.
-func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []int32, ig int) error {
+func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig int) error {
 	tr := m.tr
 	x := tr.x
 	rng.Shuffle(len(entries), func(a, b int) { entries[a], entries[b] = entries[b], entries[a] })
@@ -422,74 +454,88 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []int32, ig i
 	k := m.cfg.K
 	lr := float32(m.cfg.LR)
 	warp := m.cfg.Loss == LossWARP
-	uniform := m.cfg.Negatives == NegUniform
+	negs := items // BPR negatives
+	if m.cfg.Negatives == NegPopularity {
+		negs = pop
+	}
+	// BPR draws each step's negative one step ahead (the draws come in the
+	// same order, so the results do not change) and prefetches the blocks
+	// of the next step while this one runs.
+	st := tr.stride
+	user := func(u int32) []float32 { return tr.ub[int(u)*2*st : int(u+1)*2*st] }
+	item := func(i int32) []float32 { return tr.ib[int(i)*2*st : int(i+1)*2*st] }
+	var j int32 = -1
+	if !warp && len(entries) > 0 {
+		j = tr.negative(rng, entries[0].u, negs)
+	}
 	for s, e := range entries {
 		if s&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		u, i := tr.users[e], x.Indices[e]
-		pu := m.p[int(u)*k : int(u+1)*k]
-		qi := m.q[int(i)*k : int(i+1)*k]
-		yi := linalg.Dot(pu, qi) + m.b[i]
-		var j int32 = -1
+		cur := j
+		if s+1 < len(entries) {
+			next := entries[s+1]
+			linalg.Prefetch(user(next.u))
+			linalg.Prefetch(item(next.i))
+			if !warp {
+				if j = tr.negative(rng, next.u, negs); j >= 0 {
+					linalg.Prefetch(item(j))
+				}
+			}
+		}
+		ub, qi := user(e.u), item(e.i)
+		yi := linalg.Dot(ub[:k], qi[:k]) + qi[k]
 		var g float32
 		if warp {
+			cur = -1
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
 				c := items[rng.IntN(len(items))]
-				yc := linalg.Dot(pu, m.q[int(c)*k:int(c+1)*k]) + m.b[c]
-				if yc > yi-1 && !tr.pos.has(u, c) {
-					j = c
+				qc := item(c)
+				if yc := linalg.Dot(ub[:k], qc[:k]) + qc[k]; yc > yi-1 && !tr.pos.has(e.u, c) {
+					cur = c
 					g = float32(math.Min(maxLoss, math.Log(math.Max(1, math.Floor(float64(x.Cols-1)/float64(d))))))
 					break
 				}
 			}
-			if j < 0 {
-				continue
-			}
-		} else {
-			for tries := 0; tries < maxRedraws; tries++ {
-				if uniform {
-					j = items[rng.IntN(len(items))]
-				} else {
-					j = pop[rng.IntN(len(pop))]
-				}
-				if !tr.pos.has(u, j) {
-					break
-				}
-				j = -1
-			}
-			if j < 0 {
-				continue
-			}
-			yj := linalg.Dot(pu, m.q[int(j)*k:int(j+1)*k]) + m.b[j]
+		} else if cur >= 0 {
+			qj := item(cur)
+			yj := linalg.Dot(ub[:k], qj[:k]) + qj[k]
 			g = float32(1 / (1 + math.Exp(float64(yi-yj))))
 		}
-		m.step(u, i, j, g, lr)
+		if cur >= 0 {
+			m.step(ub, qi, item(cur), g, lr)
+		}
 	}
 	return nil
 }
 
+// negative draws a BPR negative for user u from candidates, redrawing while
+// it is a positive of u; -1 when maxRedraws draws all were.
+func (tr *train) negative(rng *rand.Rand, u int32, candidates []int32) int32 {
+	for tries := 0; tries < maxRedraws; tries++ {
+		j := candidates[rng.IntN(len(candidates))]
+		if !tr.pos.has(u, j) {
+			return j
+		}
+	}
+	return -1
+}
+
 // step applies one Adagrad update with loss gradient magnitude g to the
-// positive i, the negative j and the user u.
-func (m *Model) step(u, i, j int32, g, lr float32) {
-	k := m.cfg.K
-	tr := m.tr
-	pu := m.p[int(u)*k : int(u+1)*k]
-	qi := m.q[int(i)*k : int(i+1)*k]
-	qj := m.q[int(j)*k : int(j+1)*k]
-	gpu := tr.gp[int(u)*k : int(u+1)*k]
-	gqi := tr.gq[int(i)*k : int(i+1)*k]
-	gqj := tr.gq[int(j)*k : int(j+1)*k]
+// user block ub, the positive item's block bi and the negative's bj.
+func (m *Model) step(ub, bi, bj []float32, g, lr float32) {
+	k, st := m.cfg.K, m.tr.stride
 	// Gradients of the loss: ∂/∂q_i = −g·p, ∂/∂q_j = g·p, ∂/∂p = g·(q_j − q_i).
-	linalg.BPRStep(pu, qi, qj, gpu, gqi, gqj, g, lr, float32(m.cfg.ItemAlpha), float32(m.cfg.UserAlpha))
-	si := lr / sqrt32(tr.gb[i])
-	m.b[i] += si * g
-	tr.gb[i] += g * g
-	sj := lr / sqrt32(tr.gb[j])
-	m.b[j] -= sj * g
-	tr.gb[j] += g * g
+	linalg.BPRStep(ub[:k], bi[:k], bj[:k], ub[st:st+k], bi[st:st+k], bj[st:st+k], g, lr,
+		float32(m.cfg.ItemAlpha), float32(m.cfg.UserAlpha))
+	si := lr / sqrt32(bi[st+k])
+	bi[k] += si * g
+	bi[st+k] += g * g
+	sj := lr / sqrt32(bj[st+k])
+	bj[k] -= sj * g
+	bj[st+k] += g * g
 }
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
