@@ -109,3 +109,16 @@ func Prefetch(x []float32) {
 
 //go:noescape
 func prefetchAsm(p *float32, n int)
+
+// mulRows4Vec runs MulRows4 in assembly when the CPU has AVX2 (lengths
+// checked by the caller).
+func mulRows4Vec(dst, x, m []float32, k, ld int) bool {
+	if !useAVX2 {
+		return false
+	}
+	mulRows4AVX2(&dst[0], &x[0], &m[0], k, ld)
+	return true
+}
+
+//go:noescape
+func mulRows4AVX2(dst, x, m *float32, k, ld int)

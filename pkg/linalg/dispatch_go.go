@@ -28,3 +28,6 @@ func bprStepVec(_, _, _, _, _, _ []float32, _, _, _, _ float32) int { return 0 }
 // Prefetch asks the CPU to bring the cache lines of x into its caches; the
 // pure-Go build cannot, and does nothing.
 func Prefetch(x []float32) {}
+
+// mulRows4Vec: without assembly the pure-Go loop runs.
+func mulRows4Vec(_, _, _ []float32, _, _ int) bool { return false }

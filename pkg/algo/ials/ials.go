@@ -357,9 +357,31 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 		workers[w] = m.newSolver()
 		workers[w].diag = diag
 	}
+	// The dense CG product P·v runs for four rows at once (each element of
+	// P loaded once for four vectors), on P with rows padded to a multiple
+	// of 8.
+	var padded []float32
+	ld := (k + 7) &^ 7
+	if m.cfg.Solver == SolverCG && diag == nil && p != nil {
+		padded = make([]float32, k*ld)
+		for c := 0; c < k; c++ {
+			copy(padded[c*ld:c*ld+k], p[c*k:(c+1)*k])
+		}
+	}
 	have := m.predOK
 	return linalg.ParallelForErr(ctx, nRows, 64, m.threads, func(w, lo, hi int) error {
 		s := workers[w]
+		var block []blockRow
+		solve := func() error {
+			if err := s.cgBlock(block, y, padded, ld, have, m.cfg.MaxCG); err != nil {
+				return err
+			}
+			for _, b := range block {
+				m.storePred(data, b.r, b.d)
+			}
+			block = block[:0]
+			return nil
+		}
 		for r := lo; r < hi; r++ {
 			idx, c := data.row(r)
 			xr := x[r*k : (r+1)*k]
@@ -374,34 +396,54 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 				}
 				continue
 			}
-			b, e := data.indptr[r], data.indptr[r+1]
-			var d []float32
-			switch {
-			case m.pred == nil:
-				s.d = grow(s.d, len(idx))
-				d = s.d
-			case data.pos == nil:
-				d = m.pred[b:e]
-			default:
-				s.d = grow(s.d, len(idx))
-				d = s.d
-				if have {
-					for j, q := range data.pos[b:e] {
-						d[j] = m.pred[q]
+			if padded != nil {
+				block = append(block, blockRow{r: r, x: xr, idx: idx, c: c, d: m.loadPred(s, len(block), data, r, have), reg: reg})
+				if len(block) == 4 {
+					if err := solve(); err != nil {
+						return err
 					}
 				}
+				continue
 			}
+			d := m.loadPred(s, 0, data, r, have)
 			if err := s.cg(xr, y, p, idx, c, d, have, reg, m.cfg.MaxCG, true); err != nil {
 				return fmt.Errorf("%s: row %d: %w", algo.IALS, r, err)
 			}
-			if m.pred != nil && data.pos != nil {
-				for j, q := range data.pos[b:e] {
-					m.pred[q] = d[j]
-				}
-			}
+			m.storePred(data, r, d)
+		}
+		if len(block) > 0 {
+			return solve()
 		}
 		return nil
 	})
+}
+
+// loadPred returns the tracked predictions of row r's interactions, in
+// the order of its entries: a slice of m.pred itself when the entries are
+// stored in prediction order, else a copy in solver slot's scratch (left
+// unset when they are not known, !have).
+func (m *Model) loadPred(s *solver, slot int, data *rows, r int, have bool) []float32 {
+	b, e := data.indptr[r], data.indptr[r+1]
+	if m.pred != nil && data.pos == nil {
+		return m.pred[b:e]
+	}
+	s.dd[slot] = grow(s.dd[slot], int(e-b))
+	d := s.dd[slot]
+	if m.pred != nil && have {
+		for j, q := range data.pos[b:e] {
+			d[j] = m.pred[q]
+		}
+	}
+	return d
+}
+
+// storePred writes back the predictions loadPred copied out of m.pred.
+func (m *Model) storePred(data *rows, r int, d []float32) {
+	if m.pred != nil && data.pos != nil {
+		for j, q := range data.pos[data.indptr[r]:data.indptr[r+1]] {
+			m.pred[q] = d[j]
+		}
+	}
 }
 
 // diagonalize prepares a half-epoch that solves nRows rows against nOther

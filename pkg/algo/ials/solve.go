@@ -2,8 +2,11 @@ package ials
 
 import (
 	"errors"
-	"github.com/codelibs/recotem-go/pkg/linalg"
+	"fmt"
 	"math"
+
+	"github.com/codelibs/recotem-go/pkg/algo"
+	"github.com/codelibs/recotem-go/pkg/linalg"
 )
 
 // errSingular reports a row system that is not positive definite.
@@ -15,11 +18,14 @@ type solver struct {
 	beta     float32   // b = Σ (c + beta) v: 0 for IALSPP, α0 for ORIGINAL
 	diag     []float32 // CG: P is diag(diag) in the current basis (nil: dense)
 	r, p, ap []float32
-	e, w     []float32 // per-interaction scratch: dots with p, weights
-	d        []float32 // gathered predictions (item half)
-	a        []float32 // Cholesky: the row matrix (float32)
-	l        []float64 // Cholesky: its factor
-	b        []float64
+	e, w     []float32    // per-interaction scratch: dots with p, weights
+	dd       [4][]float32 // gathered predictions (item half), per block slot
+	// cgBlock: per-slot vectors and the packed operands of MulRows4
+	r4, p4, ap4, e4, w4 [4][]float32
+	pk, out             []float32
+	a                   []float32 // Cholesky: the row matrix (float32)
+	l                   []float64 // Cholesky: its factor
+	b                   []float64
 }
 
 // sparseDots sets e_j = v_j·p for the rows v_j of y listed in idx.
@@ -153,6 +159,119 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 			p[a] = r[a] + beta*p[a]
 		}
 		rr = rrNew
+	}
+	return nil
+}
+
+// blockRow is one row system of a cgBlock call: its factor row x (solved
+// in place), interactions idx with confidences c, tracked predictions d
+// (as for cg) and regularisation.
+type blockRow struct {
+	r    int
+	x    []float32
+	idx  []int32
+	c, d []float32
+	reg  float32
+}
+
+// cgBlock runs cg (warm start) on up to four row systems in step, with the
+// dense matrix P given row-padded (k×ld, ld a multiple of 8): the P·v
+// products of the four rows are one MulRows4, which loads P once instead
+// of four times. Each row follows exactly cg's iteration, stops where cg
+// stops, and differs only by the summation order of P·v.
+func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, steps int) error {
+	k := s.k
+	if steps <= 0 {
+		steps = k
+	}
+	if s.pk == nil {
+		s.pk, s.out = make([]float32, 4*k), make([]float32, 4*ld)
+		for b := range s.r4 {
+			s.r4[b], s.p4[b], s.ap4[b] = make([]float32, k), make([]float32, k), make([]float32, k)
+		}
+	}
+	pk, out := s.pk, s.out
+	var rr [4]float32
+	var active [4]bool
+	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
+	clear(pk)
+	for b, row := range rows {
+		if !have {
+			sparseDots(row.d, row.x, y, row.idx, k)
+		}
+		copy(pk[b*k:(b+1)*k], row.x)
+	}
+	linalg.MulRows4(out, pk, pm, k, ld)
+	for b, row := range rows {
+		n := len(row.idx)
+		s.e4[b], s.w4[b] = grow(s.e4[b], n), grow(s.w4[b], n)
+		r, w, c, d := s.r4[b], s.w4[b], row.c[:n], row.d[:n]
+		for a := range r {
+			r[a] = -out[b*ld+a] - row.reg*row.x[a]
+		}
+		for j := range w {
+			w[j] = c[j] + s.beta - c[j]*d[j]
+		}
+		sparseAxpy(r, w, y, row.idx, k)
+		copy(s.p4[b], r)
+		rr[b] = linalg.Dot(r, r)
+		active[b] = true
+	}
+	for it := 0; it < steps; it++ {
+		live := false
+		clear(pk)
+		for b, row := range rows {
+			if active[b] && rr[b] <= 1e-20 {
+				active[b] = false
+			}
+			if active[b] {
+				live = true
+				sparseDots(s.e4[b], s.p4[b], y, row.idx, k)
+				copy(pk[b*k:(b+1)*k], s.p4[b])
+			}
+		}
+		if !live {
+			break
+		}
+		linalg.MulRows4(out, pk, pm, k, ld)
+		for b, row := range rows {
+			if !active[b] {
+				continue
+			}
+			r, p, ap, e, w, c := s.r4[b], s.p4[b], s.ap4[b], s.e4[b], s.w4[b], row.c[:len(row.idx)]
+			// pᵀAp = pᵀPp + reg‖p‖² + Σ c_j (v_j·p)².
+			copy(ap, out[b*ld:b*ld+k])
+			linalg.Axpy(row.reg, p, ap)
+			pap := linalg.Dot(p, ap)
+			for j, ej := range e {
+				pap += c[j] * ej * ej
+			}
+			if !(pap > 0) || math.IsInf(float64(pap), 0) {
+				return fmt.Errorf("%s: row %d: %w", algo.IALS, row.r, errSingular)
+			}
+			alpha := rr[b] / pap
+			linalg.Axpy(alpha, p, row.x)
+			linalg.Axpy(alpha, e, row.d)
+			if it == steps-1 {
+				continue
+			}
+			// r −= α·A·p.
+			linalg.Axpy(-alpha, ap, r)
+			for j, ej := range e {
+				w[j] = -alpha * c[j] * ej
+			}
+			sparseAxpy(r, w, y, row.idx, k)
+			rrNew := linalg.Dot(r, r)
+			if rrNew <= 1e-20 {
+				active[b] = false
+				continue
+			}
+			beta := rrNew / rr[b]
+			for a := range p {
+				p[a] = r[a] + beta*p[a]
+			}
+			rr[b] = rrNew
+		}
 	}
 	return nil
 }
