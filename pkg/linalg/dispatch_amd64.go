@@ -98,18 +98,6 @@ func bprStepVec(p, qi, qj, gp, gqi, gqj []float32, g, lr, ia, ua float32) int {
 //go:noescape
 func bprStepAVX2(p, qi, qj, gp, gqi, gqj []float32, grad, lr, ia, ua float32)
 
-// Prefetch asks the CPU to bring the cache lines of x into its caches; it
-// has no effect on results. Random-access loops (stochastic gradient steps)
-// use it to fetch the rows of their next step while working on this one.
-func Prefetch(x []float32) {
-	if len(x) > 0 {
-		prefetchAsm(&x[0], len(x))
-	}
-}
-
-//go:noescape
-func prefetchAsm(p *float32, n int)
-
 // mulRows4Vec runs MulRows4 in assembly when the CPU has AVX2 (lengths
 // checked by the caller).
 func mulRows4Vec(dst, x, m []float32, k, ld int) bool {

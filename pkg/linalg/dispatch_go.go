@@ -25,9 +25,5 @@ func Axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
 // bprStepVec runs the vector part of BPRStep; without assembly there is none.
 func bprStepVec(_, _, _, _, _, _ []float32, _, _, _, _ float32) int { return 0 }
 
-// Prefetch asks the CPU to bring the cache lines of x into its caches; the
-// pure-Go build cannot, and does nothing.
-func Prefetch(x []float32) {}
-
 // mulRows4Vec: without assembly the pure-Go loop runs.
 func mulRows4Vec(_, _, _ []float32, _, _ int) bool { return false }

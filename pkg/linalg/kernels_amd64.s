@@ -306,18 +306,3 @@ axpy4tail:
 axpy4done:
 	VZEROUPPER
 	RET
-
-// func prefetchAsm(p *float32, n int)
-//
-// PREFETCHT0 of every 64-byte line of the n floats at p.
-TEXT ·prefetchAsm(SB), NOSPLIT, $0-16
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-	LEAQ (SI)(CX*4), CX
-
-pfloop:
-	PREFETCHT0 (SI)
-	ADDQ       $64, SI
-	CMPQ       SI, CX
-	JLT        pfloop
-	RET

@@ -159,7 +159,10 @@ type Model struct {
 // user and one per item, each holding the parameters and then their
 // Adagrad accumulators, every half padded to a whole number of cache
 // lines (stride floats): user block [p_u … | acc …], item block
-// [q_i … b_i … | acc … acc(b_i) …]. A step then reads three contiguous
+// [q_i … b_i … | acc … acc(b_i) …]. The factors take width floats, K
+// rounded up to a whole number of vectors (8), the rest zero (with
+// accumulators of 1, and so zero gradients, they stay zero), so that the
+// dot products and steps run on whole vectors. A step then reads three contiguous
 // blocks, and the steps running concurrently on disjoint users and items
 // (see Epoch) never write to the same cache line, as they would in packed
 // arrays, where neighbouring rows and biases fall into different groups.
@@ -167,7 +170,8 @@ type Model struct {
 type train struct {
 	x      *sparse.CSR
 	users  []int32 // the user of each stored entry, in X order
-	stride int     // floats per half block: K+1 rounded up to a cache line
+	width  int     // K rounded up to a multiple of 8; the bias follows the factors
+	stride int     // floats per half block: width+1 rounded up to a cache line
 	ub, ib []float32
 	pcg    *rand.PCG // draws each epoch's partition and block seeds
 	rng    *rand.Rand
@@ -246,10 +250,11 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	pcg := rand.NewPCG(uint64(m.cfg.Seed), 0xb9f)
 	rng := rand.New(pcg)
 	const line = 16 // float32s per 64-byte cache line
-	st := (k + 1 + line - 1) / line * line
+	wd := (k + 7) &^ 7
+	st := (wd + 1 + line - 1) / line * line
 	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]pair, X.NNZ()),
 		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X),
-		stride: st, ub: make([]float32, X.Rows*2*st), ib: make([]float32, X.Cols*2*st)}
+		width: wd, stride: st, ub: make([]float32, X.Rows*2*st), ib: make([]float32, X.Cols*2*st)}
 	for _, blocks := range [][]float32{tr.ub, tr.ib} {
 		for r := 0; r < len(blocks)/(2*st); r++ {
 			for c := range k {
@@ -257,7 +262,7 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 			}
 		}
 		for r := 0; r < len(blocks)/(2*st); r++ {
-			acc := blocks[r*2*st+st : r*2*st+st+k+1] // the bias accumulator of a user block is unused
+			acc := blocks[r*2*st+st : r*2*st+st+wd+1] // the bias accumulator of a user block is unused
 			for c := range acc {
 				acc[c] = 1
 			}
@@ -287,7 +292,7 @@ func (m *Model) publish(tr *train) {
 	}
 	for i := range m.cfg.Items {
 		copy(m.q[i*k:(i+1)*k], tr.ib[i*2*st:])
-		m.b[i] = tr.ib[i*2*st+k]
+		m.b[i] = tr.ib[i*2*st+tr.width]
 	}
 }
 
@@ -451,61 +456,42 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig in
 	if len(pop) == 0 { // no interaction with this group's items: uniform
 		pop = items
 	}
-	k := m.cfg.K
 	lr := float32(m.cfg.LR)
 	warp := m.cfg.Loss == LossWARP
 	negs := items // BPR negatives
 	if m.cfg.Negatives == NegPopularity {
 		negs = pop
 	}
-	// BPR draws each step's negative one step ahead (the draws come in the
-	// same order, so the results do not change) and prefetches the blocks
-	// of the next step while this one runs.
-	st := tr.stride
+	st, wd := tr.stride, tr.width
 	user := func(u int32) []float32 { return tr.ub[int(u)*2*st : int(u+1)*2*st] }
 	item := func(i int32) []float32 { return tr.ib[int(i)*2*st : int(i+1)*2*st] }
-	var j int32 = -1
-	if !warp && len(entries) > 0 {
-		j = tr.negative(rng, entries[0].u, negs)
-	}
 	for s, e := range entries {
 		if s&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		cur := j
-		if s+1 < len(entries) {
-			next := entries[s+1]
-			linalg.Prefetch(user(next.u))
-			linalg.Prefetch(item(next.i))
-			if !warp {
-				if j = tr.negative(rng, next.u, negs); j >= 0 {
-					linalg.Prefetch(item(j))
-				}
-			}
-		}
 		ub, qi := user(e.u), item(e.i)
-		yi := linalg.Dot(ub[:k], qi[:k]) + qi[k]
+		yi := linalg.Dot(ub[:wd], qi[:wd]) + qi[wd]
 		var g float32
+		j := int32(-1)
 		if warp {
-			cur = -1
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
 				c := items[rng.IntN(len(items))]
 				qc := item(c)
-				if yc := linalg.Dot(ub[:k], qc[:k]) + qc[k]; yc > yi-1 && !tr.pos.has(e.u, c) {
-					cur = c
+				if yc := linalg.Dot(ub[:wd], qc[:wd]) + qc[wd]; yc > yi-1 && !tr.pos.has(e.u, c) {
+					j = c
 					g = float32(math.Min(maxLoss, math.Log(math.Max(1, math.Floor(float64(x.Cols-1)/float64(d))))))
 					break
 				}
 			}
-		} else if cur >= 0 {
-			qj := item(cur)
-			yj := linalg.Dot(ub[:k], qj[:k]) + qj[k]
-			g = float32(1 / (1 + math.Exp(float64(yi-yj))))
+		} else if j = tr.negative(rng, e.u, negs); j >= 0 {
+			qj := item(j)
+			yj := linalg.Dot(ub[:wd], qj[:wd]) + qj[wd]
+			g = sigmoidNeg(yi - yj)
 		}
-		if cur >= 0 {
-			m.step(ub, qi, item(cur), g, lr)
+		if j >= 0 {
+			m.step(ub, qi, item(j), g, lr)
 		}
 	}
 	return nil
@@ -526,16 +512,46 @@ func (tr *train) negative(rng *rand.Rand, u int32, candidates []int32) int32 {
 // step applies one Adagrad update with loss gradient magnitude g to the
 // user block ub, the positive item's block bi and the negative's bj.
 func (m *Model) step(ub, bi, bj []float32, g, lr float32) {
-	k, st := m.cfg.K, m.tr.stride
+	k, st := m.tr.width, m.tr.stride
 	// Gradients of the loss: ∂/∂q_i = −g·p, ∂/∂q_j = g·p, ∂/∂p = g·(q_j − q_i).
 	linalg.BPRStep(ub[:k], bi[:k], bj[:k], ub[st:st+k], bi[st:st+k], bj[st:st+k], g, lr,
 		float32(m.cfg.ItemAlpha), float32(m.cfg.UserAlpha))
-	si := lr / sqrt32(bi[st+k])
+	si := lr / sqrt32(bi[st+k]) // the bias and its accumulator follow the factors
 	bi[k] += si * g
 	bi[st+k] += g * g
 	sj := lr / sqrt32(bj[st+k])
 	bj[k] -= sj * g
 	bj[st+k] += g * g
+}
+
+// sigmoidNeg returns 1/(1+eˣ) in float32: eˣ as Cephes' expf (range
+// reduction by ln 2 in two parts, a degree-6 polynomial, the exponent set
+// in the bits; within 2 ulp), in plain float32 operations, so it gives the
+// same bits everywhere and has half the latency of math.Exp on this path.
+func sigmoidNeg(x float32) float32 {
+	switch {
+	case x > 88:
+		return 0
+	case x < -87:
+		return 1
+	}
+	fx := float32(x*1.44269504088896341) + 0.5
+	n := int32(fx)
+	if float32(n) > fx {
+		n--
+	}
+	fn := float32(n)
+	r := x - float32(fn*0.693359375)
+	r -= float32(fn * -2.12194440e-4)
+	p := float32(1.9875691500e-4)
+	p = float32(p*r) + 1.3981999507e-3
+	p = float32(p*r) + 8.3334519073e-3
+	p = float32(p*r) + 4.1665795894e-2
+	p = float32(p*r) + 1.6666665459e-1
+	p = float32(p*r) + 5.0000001201e-1
+	e := float32(float32(p*r)*r) + r + 1
+	e *= math.Float32frombits(uint32(n+127) << 23)
+	return 1 / (1 + e)
 }
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -270,3 +270,21 @@ func TestPositives(t *testing.T) {
 		t.Fatalf("%d positives found, want %d", n, x.NNZ())
 	}
 }
+
+// TestSigmoidNeg bounds sigmoidNeg's error against 1/(1+eˣ) in float64
+// wherever the result is a normal float32, and checks the clamps.
+func TestSigmoidNeg(t *testing.T) {
+	worst := 0.0
+	for x := float32(-87); x <= 87; x += 0.00037 {
+		want := 1 / (1 + math.Exp(float64(x)))
+		if rel := math.Abs(float64(sigmoidNeg(x))-want) / want; rel > worst {
+			worst = rel
+		}
+	}
+	if worst > 1e-6 {
+		t.Errorf("relative error %.3g, want ≤ 1e-6", worst)
+	}
+	if sigmoidNeg(100) != 0 || sigmoidNeg(-100) != 1 || sigmoidNeg(0) != 0.5 {
+		t.Errorf("sigmoidNeg(100, -100, 0) = %v, %v, %v; want 0, 1, 0.5", sigmoidNeg(100), sigmoidNeg(-100), sigmoidNeg(0))
+	}
+}
