@@ -38,33 +38,38 @@ loop:
 	VXORPS  Y10, Y3, Y4    // di = −g·p
 	VSUBPS  Y1, Y2, Y5     // vj − vi
 	VMULPS  Y5, Y15, Y5    // dp = g·(vj − vi)
-	VSQRTPS (R11)(AX*4), Y6
-	VDIVPS  Y6, Y14, Y6    // si = lr/√gqi
-	VSQRTPS (R12)(AX*4), Y7
-	VDIVPS  Y7, Y14, Y7    // sj = lr/√gqj
-	VSQRTPS (R10)(AX*4), Y8
-	VDIVPS  Y8, Y14, Y8    // sp = lr/√gp
+	VSQRTPS (R11)(AX*4), Y6 // ri = √gqi
+	VSQRTPS (R12)(AX*4), Y7 // rj = √gqj
+	VSQRTPS (R10)(AX*4), Y8 // rp = √gp
+	VMULPS  Y7, Y6, Y9
+	VMULPS  Y8, Y9, Y9
+	VDIVPS  Y9, Y14, Y9    // t = lr/(ri·rj·rp)
+	VMULPS  Y6, Y9, Y6     // t·ri
+	VMULPS  Y7, Y9, Y9
+	VMULPS  Y8, Y9, Y9     // si = (t·rj)·rp
+	VMULPS  Y6, Y8, Y8     // sj = (t·ri)·rp
+	VMULPS  Y6, Y7, Y7     // sp = (t·ri)·rj
 
-	VMULPS  Y6, Y4, Y9     // qi = (vi − si·di)·(1 − ia·si)
-	VSUBPS  Y9, Y1, Y9
-	VMULPS  Y6, Y13, Y1
+	VMULPS  Y9, Y4, Y6     // qi = (vi − si·di)·(1 − ia·si)
+	VSUBPS  Y6, Y1, Y6
+	VMULPS  Y9, Y13, Y1
 	VSUBPS  Y1, Y11, Y1
-	VMULPS  Y1, Y9, Y9
-	VMOVUPS Y9, (R8)(AX*4)
+	VMULPS  Y1, Y6, Y6
+	VMOVUPS Y6, (R8)(AX*4)
 
-	VMULPS  Y7, Y3, Y9     // qj = (vj − sj·dj)·(1 − ia·sj)
-	VSUBPS  Y9, Y2, Y9
-	VMULPS  Y7, Y13, Y2
+	VMULPS  Y8, Y3, Y6     // qj = (vj − sj·dj)·(1 − ia·sj)
+	VSUBPS  Y6, Y2, Y6
+	VMULPS  Y8, Y13, Y2
 	VSUBPS  Y2, Y11, Y2
-	VMULPS  Y2, Y9, Y9
-	VMOVUPS Y9, (R9)(AX*4)
+	VMULPS  Y2, Y6, Y6
+	VMOVUPS Y6, (R9)(AX*4)
 
-	VMULPS  Y8, Y5, Y9     // p = (p − sp·dp)·(1 − ua·sp)
-	VSUBPS  Y9, Y0, Y9
-	VMULPS  Y8, Y12, Y0
+	VMULPS  Y7, Y5, Y6     // p = (p − sp·dp)·(1 − ua·sp)
+	VSUBPS  Y6, Y0, Y6
+	VMULPS  Y7, Y12, Y0
 	VSUBPS  Y0, Y11, Y0
-	VMULPS  Y0, Y9, Y9
-	VMOVUPS Y9, (DI)(AX*4)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, (DI)(AX*4)
 
 	VMULPS  Y4, Y4, Y4     // accumulators += gradient²
 	VADDPS  (R11)(AX*4), Y4, Y4

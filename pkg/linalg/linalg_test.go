@@ -207,25 +207,27 @@ func TestSolveSPD(t *testing.T) {
 
 func TestScoreBlock(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	const nu, ni, k = 7, 300, 5
-	u, v := randVec(r, nu*k), randVec(r, ni*k)
-	dst := make([]float32, nu*ni)
-	ScoreBlock(dst, u, nu, v, ni, k)
-	for a := 0; a < nu; a++ {
-		for i := 0; i < ni; i++ {
-			want := 0.0
-			for q := 0; q < k; q++ {
-				want += float64(u[a*k+q]) * float64(v[i*k+q])
+	for _, k := range []int{5, 37, 64} {
+		const nu, ni = 7, 300
+		u, v := randVec(r, nu*k), randVec(r, ni*k)
+		dst := make([]float32, nu*ni)
+		ScoreBlock(dst, u, nu, v, ni, k)
+		for a := 0; a < nu; a++ {
+			for i := 0; i < ni; i++ {
+				want := 0.0
+				for q := 0; q < k; q++ {
+					want += float64(u[a*k+q]) * float64(v[i*k+q])
+				}
+				if !near(float64(dst[a*ni+i]), want, 1e-5) {
+					t.Fatalf("k=%d [%d,%d] = %g, want %g", k, a, i, dst[a*ni+i], want)
+				}
 			}
-			if !near(float64(dst[a*ni+i]), want, 1e-5) {
-				t.Fatalf("[%d,%d] = %g, want %g", a, i, dst[a*ni+i], want)
+			// A user scored alone gets bit-identical scores.
+			one := make([]float32, ni)
+			ScoreBlock(one, u[a*k:(a+1)*k], 1, v, ni, k)
+			if !slices.Equal(one, dst[a*ni:(a+1)*ni]) {
+				t.Errorf("k=%d user %d: scores depend on grouping", k, a)
 			}
-		}
-		// A user scored alone gets bit-identical scores.
-		one := make([]float32, ni)
-		ScoreBlock(one, u[a*k:(a+1)*k], 1, v, ni, k)
-		if !slices.Equal(one, dst[a*ni:(a+1)*ni]) {
-			t.Errorf("user %d: scores depend on grouping", a)
 		}
 	}
 }

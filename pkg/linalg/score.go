@@ -27,10 +27,14 @@ func ScoreBlock(dst, u []float32, nu int, v []float32, ni, k int) {
 				d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], u0, u1, u2, u3)
 			}
 		}
-		for ; a < nu; a++ {
+		for ; a < nu; a++ { // the last users one by one, four items per pass
 			ua := u[a*k : (a+1)*k]
 			da := dst[a*ni : (a+1)*ni]
-			for i := i0; i < i1; i++ {
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				da[i], da[i+1], da[i+2], da[i+3] = Dot4(ua, v[i*k:(i+1)*k], v[(i+1)*k:(i+2)*k], v[(i+2)*k:(i+3)*k], v[(i+3)*k:(i+4)*k])
+			}
+			for ; i < i1; i++ {
 				da[i] = dot1(v[i*k:(i+1)*k], ua)
 			}
 		}

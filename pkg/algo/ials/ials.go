@@ -531,14 +531,17 @@ func (m *Model) newSolver() *solver {
 // users score 0.
 func (m *Model) ScoreUsers(_ *sparse.CSR, users []int32, dst []float32) {
 	k, n := m.cfg.K, m.cfg.Items
-	for j, u := range users {
-		out := dst[j*n : (j+1)*n]
-		if u < 0 || int(u) >= m.cfg.Users || m.u == nil {
-			clear(out)
-			continue
-		}
-		linalg.MatVec(out, m.v, n, k, m.u[int(u)*k:int(u+1)*k])
+	if m.u == nil || m.v == nil {
+		clear(dst[:len(users)*n])
+		return
 	}
+	block := make([]float32, len(users)*k)
+	for j, u := range users {
+		if u >= 0 && int(u) < m.cfg.Users {
+			copy(block[j*k:(j+1)*k], m.u[int(u)*k:int(u+1)*k])
+		}
+	}
+	linalg.ScoreBlock(dst, block, len(users), m.v, n, k)
 }
 
 // ScoreProfile scores a cold user whose row holds the seed items with value
