@@ -288,3 +288,20 @@ func TestSigmoidNeg(t *testing.T) {
 		t.Errorf("sigmoidNeg(100, -100, 0) = %v, %v, %v; want 0, 1, 0.5", sigmoidNeg(100), sigmoidNeg(-100), sigmoidNeg(0))
 	}
 }
+
+// TestGroupCount: blocks sized for the L2 cache, bounded by 64 groups and
+// by 64 items to a group.
+func TestGroupCount(t *testing.T) {
+	for _, tc := range []struct{ rows, cols, stride, want int }{
+		{943, 1682, 208, 17}, // ml-100k, K 203: 4.4 MB of blocks
+		{943, 1682, 80, 7},   // ml-100k, K 64
+		{40, 20, 16, 1},      // fewer than 64 items
+		{100, 300, 16, 1},    // everything fits one block
+		{1_000_000, 100_000, 272, 64},
+		{1_000_000, 1_000, 272, 15}, // 64 items to a group
+	} {
+		if got := groupCount(tc.rows, tc.cols, tc.stride); got != tc.want {
+			t.Errorf("groupCount(%d, %d, %d) = %d, want %d", tc.rows, tc.cols, tc.stride, got, tc.want)
+		}
+	}
+}
