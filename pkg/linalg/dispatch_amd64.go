@@ -98,6 +98,24 @@ func bprStepVec(p, qi, qj, gp, gqi, gqj []float32, g, lr, ia, ua float32) int {
 //go:noescape
 func bprStepAVX2(p, qi, qj, gp, gqi, gqj []float32, grad, lr, ia, ua float32)
 
+// dot4Items sets d_b[i] = Dot4(v_i, y0, y1, y2, y3)_b for the n rows v_i
+// of the row-major n×k matrix v, bit for bit as Dot4 would, in one call.
+func dot4Items(v []float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 []float32) {
+	v = v[:n*k]
+	y0, y1, y2, y3 = y0[:k], y1[:k], y2[:k], y3[:k]
+	d0, d1, d2, d3 = d0[:n], d1[:n], d2[:n], d3[:n]
+	if !useAVX2 || n == 0 || k == 0 {
+		for i := range n {
+			d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], y0, y1, y2, y3)
+		}
+		return
+	}
+	dot4ItemsAVX2(&v[0], n, k, &y0[0], &y1[0], &y2[0], &y3[0], &d0[0], &d1[0], &d2[0], &d3[0])
+}
+
+//go:noescape
+func dot4ItemsAVX2(v *float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 *float32)
+
 // mulRows4Vec runs MulRows4 in assembly when the CPU has AVX2 (lengths
 // checked by the caller).
 func mulRows4Vec(dst, x, m []float32, k, ld int) bool {

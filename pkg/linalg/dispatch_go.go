@@ -27,3 +27,11 @@ func bprStepVec(_, _, _, _, _, _ []float32, _, _, _, _ float32) int { return 0 }
 
 // mulRows4Vec: without assembly the pure-Go loop runs.
 func mulRows4Vec(_, _, _ []float32, _, _ int) bool { return false }
+
+// dot4Items sets d_b[i] = Dot4(v_i, y0, y1, y2, y3)_b for the n rows v_i
+// of the row-major n×k matrix v.
+func dot4Items(v []float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 []float32) {
+	for i := range n {
+		d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], y0, y1, y2, y3)
+	}
+}

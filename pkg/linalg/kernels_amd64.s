@@ -306,3 +306,102 @@ axpy4tail:
 axpy4done:
 	VZEROUPPER
 	RET
+
+// func dot4ItemsAVX2(v *float32, n, k int, y0, y1, y2, y3 *float32, d0, d1, d2, d3 *float32)
+//
+// For each of the n rows x of v (row-major, k floats each, k ≥ 1):
+// d0[i], d1[i], d2[i], d3[i] = the dot products of x with y0..y3, computed
+// exactly as dot4AVX2 does (the same accumulators, reduction and tail), so
+// the scores do not depend on which kernel produced them. It saves
+// ScoreBlock one call per item.
+TEXT ·dot4ItemsAVX2(SB), NOSPLIT, $0-88
+	MOVQ v+0(FP), SI
+	MOVQ n+8(FP), BX
+	MOVQ k+16(FP), CX
+	MOVQ y0+24(FP), R8
+	MOVQ y1+32(FP), R9
+	MOVQ y2+40(FP), R10
+	MOVQ y3+48(FP), R11
+	MOVQ d0+56(FP), R12
+	MOVQ d1+64(FP), R13
+	MOVQ d2+72(FP), R14
+	MOVQ d3+80(FP), DI
+
+items:
+	TESTQ  BX, BX
+	JZ     itemsdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+
+i4x16:
+	LEAQ        16(AX), DX
+	CMPQ        DX, CX
+	JGT         i4x8
+	VMOVUPS     (SI)(AX*4), Y8
+	VMOVUPS     32(SI)(AX*4), Y9
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4
+	VFMADD231PS 32(R9)(AX*4), Y9, Y5
+	VFMADD231PS 32(R10)(AX*4), Y9, Y6
+	VFMADD231PS 32(R11)(AX*4), Y9, Y7
+	MOVQ        DX, AX
+	JMP         i4x16
+
+i4x8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         i4reduce
+	VMOVUPS     (SI)(AX*4), Y8
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	MOVQ        DX, AX
+
+i4reduce:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+
+i4tail:
+	CMPQ        AX, CX
+	JGE         i4store
+	VMOVSS      (SI)(AX*4), X8
+	VFMADD231SS (R8)(AX*4), X8, X0
+	VFMADD231SS (R9)(AX*4), X8, X1
+	VFMADD231SS (R10)(AX*4), X8, X2
+	VFMADD231SS (R11)(AX*4), X8, X3
+	INCQ        AX
+	JMP         i4tail
+
+i4store:
+	VMOVSS X0, (R12)
+	VMOVSS X1, (R13)
+	VMOVSS X2, (R14)
+	VMOVSS X3, (DI)
+	ADDQ   $4, R12
+	ADDQ   $4, R13
+	ADDQ   $4, R14
+	ADDQ   $4, DI
+	LEAQ   (SI)(CX*4), SI
+	DECQ   BX
+	JMP    items
+
+itemsdone:
+	VZEROUPPER
+	RET

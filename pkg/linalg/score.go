@@ -23,9 +23,7 @@ func ScoreBlock(dst, u []float32, nu int, v []float32, ni, k int) {
 			d1 := dst[(a+1)*ni : (a+2)*ni]
 			d2 := dst[(a+2)*ni : (a+3)*ni]
 			d3 := dst[(a+3)*ni : (a+4)*ni]
-			for i := i0; i < i1; i++ {
-				d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], u0, u1, u2, u3)
-			}
+			dot4Items(v[i0*k:i1*k], i1-i0, k, u0, u1, u2, u3, d0[i0:i1], d1[i0:i1], d2[i0:i1], d3[i0:i1])
 		}
 		for ; a < nu; a++ { // the last users one by one, four items per pass
 			ua := u[a*k : (a+1)*k]
