@@ -116,6 +116,32 @@ func dot4Items(v []float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 []float32) 
 //go:noescape
 func dot4ItemsAVX2(v *float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 *float32)
 
+// dotRowsVec runs the first q quads of DotRows in assembly when the CPU
+// has AVX2 (rows checked by the caller).
+func dotRowsVec(e, p, y []float32, idx []int32, q int) bool {
+	if !useAVX2 {
+		return false
+	}
+	dot4GatherAVX2(&p[0], len(p), &y[0], &idx[0], &e[0], q)
+	return true
+}
+
+// axpyRowsVec runs the first q quads of AxpyRows in assembly when Axpy4
+// would (AVX2, at least 8 columns).
+func axpyRowsVec(out, w, y []float32, idx []int32, q int) bool {
+	if !useAVX2 || len(out) < 8 {
+		return false
+	}
+	axpy4GatherAVX2(&out[0], len(out), &y[0], &idx[0], &w[0], q)
+	return true
+}
+
+//go:noescape
+func dot4GatherAVX2(p *float32, k int, y *float32, idx *int32, e *float32, nq int)
+
+//go:noescape
+func axpy4GatherAVX2(out *float32, k int, y *float32, idx *int32, w *float32, nq int)
+
 // mulRows4Vec runs MulRows4 in assembly when the CPU has AVX2 (lengths
 // checked by the caller).
 func mulRows4Vec(dst, x, m []float32, k, ld int) bool {

@@ -35,3 +35,7 @@ func dot4Items(v []float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 []float32) 
 		d0[i], d1[i], d2[i], d3[i] = Dot4(v[i*k:(i+1)*k], y0, y1, y2, y3)
 	}
 }
+
+// dotRowsVec and axpyRowsVec: without assembly the Go loops run.
+func dotRowsVec(_, _, _ []float32, _ []int32, _ int) bool  { return false }
+func axpyRowsVec(_, _, _ []float32, _ []int32, _ int) bool { return false }

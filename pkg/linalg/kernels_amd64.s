@@ -405,3 +405,183 @@ i4store:
 itemsdone:
 	VZEROUPPER
 	RET
+
+// ROWADDR loads into r the address of row idx[j] of y (k floats a row):
+// y + idx[j]·k·4, with idx at BX, y at DX and k·4 in R13.
+#define ROWADDR(j, r) \
+	MOVLQSX j*4(BX), r \
+	IMULQ   R13, r     \
+	ADDQ    DX, r
+
+// func dot4GatherAVX2(p *float32, k int, y *float32, idx *int32, e *float32, nq int)
+//
+// For each of the nq quads of rows y[idx[4q..4q+3]] (k floats each):
+// e[4q+b] = p·y[idx[4q+b]], each computed as dot4AVX2 computes it, in one
+// call for all quads.
+TEXT ·dot4GatherAVX2(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ idx+24(FP), BX
+	MOVQ e+32(FP), DI
+	MOVQ nq+40(FP), R12
+	LEAQ (CX*4), R13
+
+gquad:
+	TESTQ  R12, R12
+	JZ     gdone
+	ROWADDR(0, R8)
+	ROWADDR(1, R9)
+	ROWADDR(2, R10)
+	ROWADDR(3, R11)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+
+g16:
+	LEAQ        16(AX), R14
+	CMPQ        R14, CX
+	JGT         g8
+	VMOVUPS     (SI)(AX*4), Y8
+	VMOVUPS     32(SI)(AX*4), Y9
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4
+	VFMADD231PS 32(R9)(AX*4), Y9, Y5
+	VFMADD231PS 32(R10)(AX*4), Y9, Y6
+	VFMADD231PS 32(R11)(AX*4), Y9, Y7
+	MOVQ        R14, AX
+	JMP         g16
+
+g8:
+	LEAQ        8(AX), R14
+	CMPQ        R14, CX
+	JGT         greduce
+	VMOVUPS     (SI)(AX*4), Y8
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	MOVQ        R14, AX
+
+greduce:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+
+gtail:
+	CMPQ        AX, CX
+	JGE         gstore
+	VMOVSS      (SI)(AX*4), X8
+	VFMADD231SS (R8)(AX*4), X8, X0
+	VFMADD231SS (R9)(AX*4), X8, X1
+	VFMADD231SS (R10)(AX*4), X8, X2
+	VFMADD231SS (R11)(AX*4), X8, X3
+	INCQ        AX
+	JMP         gtail
+
+gstore:
+	VMOVSS X0, (DI)
+	VMOVSS X1, 4(DI)
+	VMOVSS X2, 8(DI)
+	VMOVSS X3, 12(DI)
+	ADDQ   $16, DI
+	ADDQ   $16, BX
+	DECQ   R12
+	JMP    gquad
+
+gdone:
+	VZEROUPPER
+	RET
+
+// func axpy4GatherAVX2(out *float32, k int, y *float32, idx *int32, w *float32, nq int)
+//
+// For each of the nq quads: out += Σ_b w[4q+b]·y[idx[4q+b]], each quad as
+// axpy4AVX2 adds it, in one call for all quads.
+TEXT ·axpy4GatherAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ k+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ idx+24(FP), BX
+	MOVQ w+32(FP), SI
+	MOVQ nq+40(FP), R12
+	LEAQ (CX*4), R13
+
+aquad:
+	TESTQ        R12, R12
+	JZ           adone
+	ROWADDR(0, R8)
+	ROWADDR(1, R9)
+	ROWADDR(2, R10)
+	ROWADDR(3, R11)
+	VBROADCASTSS (SI), Y12
+	VBROADCASTSS 4(SI), Y13
+	VBROADCASTSS 8(SI), Y14
+	VBROADCASTSS 12(SI), Y15
+	XORQ         AX, AX
+
+a16:
+	LEAQ        16(AX), R14
+	CMPQ        R14, CX
+	JGT         a8
+	VMOVUPS     (DI)(AX*4), Y0
+	VMOVUPS     32(DI)(AX*4), Y1
+	VFMADD231PS (R8)(AX*4), Y12, Y0
+	VFMADD231PS 32(R8)(AX*4), Y12, Y1
+	VFMADD231PS (R9)(AX*4), Y13, Y0
+	VFMADD231PS 32(R9)(AX*4), Y13, Y1
+	VFMADD231PS (R10)(AX*4), Y14, Y0
+	VFMADD231PS 32(R10)(AX*4), Y14, Y1
+	VFMADD231PS (R11)(AX*4), Y15, Y0
+	VFMADD231PS 32(R11)(AX*4), Y15, Y1
+	VMOVUPS     Y0, (DI)(AX*4)
+	VMOVUPS     Y1, 32(DI)(AX*4)
+	MOVQ        R14, AX
+	JMP         a16
+
+a8:
+	LEAQ        8(AX), R14
+	CMPQ        R14, CX
+	JGT         atail
+	VMOVUPS     (DI)(AX*4), Y0
+	VFMADD231PS (R8)(AX*4), Y12, Y0
+	VFMADD231PS (R9)(AX*4), Y13, Y0
+	VFMADD231PS (R10)(AX*4), Y14, Y0
+	VFMADD231PS (R11)(AX*4), Y15, Y0
+	VMOVUPS     Y0, (DI)(AX*4)
+	MOVQ        R14, AX
+
+atail:
+	CMPQ        AX, CX
+	JGE         anext
+	VMOVSS      (DI)(AX*4), X0
+	VFMADD231SS (R8)(AX*4), X12, X0
+	VFMADD231SS (R9)(AX*4), X13, X0
+	VFMADD231SS (R10)(AX*4), X14, X0
+	VFMADD231SS (R11)(AX*4), X15, X0
+	VMOVSS      X0, (DI)(AX*4)
+	INCQ        AX
+	JMP         atail
+
+anext:
+	ADDQ $16, SI
+	ADDQ $16, BX
+	DECQ R12
+	JMP  aquad
+
+adone:
+	VZEROUPPER
+	RET

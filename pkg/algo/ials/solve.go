@@ -28,36 +28,6 @@ type solver struct {
 	b                   []float64
 }
 
-// sparseDots sets e_j = v_j·p for the rows v_j of y listed in idx.
-func sparseDots(e, p, y []float32, idx []int32, k int) {
-	n := len(idx)
-	e = e[:n]
-	j := 0
-	for ; j+4 <= n; j += 4 {
-		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
-		e[j], e[j+1], e[j+2], e[j+3] = linalg.Dot4(p, y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
-	}
-	for ; j < n; j++ {
-		i := int(idx[j])
-		e[j] = linalg.Dot(p, y[i*k:i*k+k])
-	}
-}
-
-// sparseAxpy adds Σ_j w_j v_j to out for the rows v_j of y listed in idx.
-func sparseAxpy(out, w, y []float32, idx []int32, k int) {
-	n := len(idx)
-	w = w[:n]
-	j := 0
-	for ; j+4 <= n; j += 4 {
-		i0, i1, i2, i3 := int(idx[j]), int(idx[j+1]), int(idx[j+2]), int(idx[j+3])
-		linalg.Axpy4(out, w[j], w[j+1], w[j+2], w[j+3], y[i0*k:i0*k+k], y[i1*k:i1*k+k], y[i2*k:i2*k+k], y[i3*k:i3*k+k])
-	}
-	for ; j < n; j++ {
-		i := int(idx[j])
-		linalg.Axpy(w[j], y[i*k:i*k+k], out)
-	}
-}
-
 // grow returns s resized to n, reallocating when its capacity is short.
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
@@ -90,7 +60,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 		clear(x)
 		clear(d)
 	} else if !have {
-		sparseDots(d, x, y, idx, k)
+		linalg.DotRows(d, x, y, idx)
 	}
 	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
 	if warm && s.diag != nil {
@@ -110,7 +80,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 	for j := range w {
 		w[j] = c[j] + s.beta - c[j]*d[j]
 	}
-	sparseAxpy(r, w, y, idx, k)
+	linalg.AxpyRows(r, w, y, idx)
 	copy(p, r)
 	rr := linalg.Dot(r, r)
 	for it := 0; it < steps; it++ {
@@ -118,7 +88,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 			break
 		}
 		// pᵀAp = pᵀPp + reg‖p‖² + Σ c_j (v_j·p)².
-		sparseDots(e, p, y, idx, k)
+		linalg.DotRows(e, p, y, idx)
 		if s.diag != nil {
 			for a, l := range s.diag[:len(ap)] {
 				ap[a] = (l + reg) * p[a]
@@ -149,7 +119,7 @@ func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, 
 		for j, ej := range e {
 			w[j] = -alpha * c[j] * ej
 		}
-		sparseAxpy(r, w, y, idx, k)
+		linalg.AxpyRows(r, w, y, idx)
 		rrNew := linalg.Dot(r, r)
 		if rrNew <= 1e-20 {
 			break
@@ -197,7 +167,7 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 	clear(pk)
 	for b, row := range rows {
 		if !have {
-			sparseDots(row.d, row.x, y, row.idx, k)
+			linalg.DotRows(row.d, row.x, y, row.idx)
 		}
 		copy(pk[b*k:(b+1)*k], row.x)
 	}
@@ -212,7 +182,7 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 		for j := range w {
 			w[j] = c[j] + s.beta - c[j]*d[j]
 		}
-		sparseAxpy(r, w, y, row.idx, k)
+		linalg.AxpyRows(r, w, y, row.idx)
 		copy(s.p4[b], r)
 		rr[b] = linalg.Dot(r, r)
 		active[b] = true
@@ -226,7 +196,7 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 			}
 			if active[b] {
 				live = true
-				sparseDots(s.e4[b], s.p4[b], y, row.idx, k)
+				linalg.DotRows(s.e4[b], s.p4[b], y, row.idx)
 				copy(pk[b*k:(b+1)*k], s.p4[b])
 			}
 		}
@@ -260,7 +230,7 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 			for j, ej := range e {
 				w[j] = -alpha * c[j] * ej
 			}
-			sparseAxpy(r, w, y, row.idx, k)
+			linalg.AxpyRows(r, w, y, row.idx)
 			rrNew := linalg.Dot(r, r)
 			if rrNew <= 1e-20 {
 				active[b] = false
