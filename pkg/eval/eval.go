@@ -185,7 +185,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, m algo.Recommender) (Result, e
 	if m.NumItems() != nItems {
 		return Result{}, fmt.Errorf("evaluator: model scores %d items, the data has %d", m.NumItems(), nItems)
 	}
-	bs := e.c.BlockUsers
+	// Blocks small enough for eight per thread, so that the threads finish
+	// together, but of at least 16 users.
+	bs := min(e.c.BlockUsers, max(16, (len(e.valid)+8*e.c.Threads-1)/(8*e.c.Threads)))
 	nBlocks := (len(e.valid) + bs - 1) / bs
 	per := make([]userMetrics, len(e.valid))
 	type scratch struct {

@@ -392,7 +392,7 @@ func (m *Model) Epoch(ctx context.Context) error {
 	if len(tr.order) == 0 || x.Cols == 0 {
 		return nil
 	}
-	tr.partition()
+	tr.partition(m.threads, m.cfg.Negatives == NegPopularity)
 	groups := tr.groups
 	seeds := make([][2]uint64, groups*groups)
 	for b := range seeds {
@@ -418,8 +418,10 @@ func (m *Model) Epoch(ctx context.Context) error {
 }
 
 // partition draws this epoch's balanced random user and item groups and
-// fills order, start, groupItems and groupPop.
-func (tr *train) partition() {
+// fills order, start, groupItems and groupPop (popularity negatives only).
+// The counting sort of the entries into blocks runs on threads chunks of
+// the entries; being stable, its result does not depend on the chunking.
+func (tr *train) partition(threads int, popularity bool) {
 	x, groups := tr.x, tr.groups
 	assign := func(group []int32) {
 		for k, v := range tr.rng.Perm(len(group)) {
@@ -428,22 +430,44 @@ func (tr *train) partition() {
 	}
 	assign(tr.userGroup)
 	assign(tr.itemGroup)
-	block := func(e int) int { return int(tr.userGroup[tr.users[e]])*groups + int(tr.itemGroup[x.Indices[e]]) }
-	// Counting sort of the entries by block, in X order within a block.
-	count := make([]int, groups*groups)
-	for e := range tr.order {
-		count[block(e)]++
+	nb, n := groups*groups, len(tr.order)
+	chunks := max(1, min(threads, n/4096))
+	counts := make([]int, chunks*nb) // chunk c's entries per block at [c*nb:]
+	span := func(c int) (int, int) { return c * n / chunks, (c + 1) * n / chunks }
+	linalg.ParallelForWorker(chunks, 1, chunks, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			count := counts[c*nb : (c+1)*nb]
+			a, b := span(c)
+			for e := a; e < b; e++ {
+				count[int(tr.userGroup[tr.users[e]])*groups+int(tr.itemGroup[x.Indices[e]])]++
+			}
+		}
+	})
+	// Turn the counts into each chunk's first slot in each block: blocks in
+	// order, chunks in order within a block (X order).
+	next := 0
+	for b := 0; b < nb; b++ {
+		tr.start[b] = next
+		for c := 0; c < chunks; c++ {
+			cnt := counts[c*nb+b]
+			counts[c*nb+b] = next
+			next += cnt
+		}
 	}
-	tr.start[0] = 0
-	for b, c := range count {
-		tr.start[b+1] = tr.start[b] + c
-	}
-	next := slices.Clone(tr.start)
-	for e := range tr.order {
-		b := block(e)
-		tr.order[next[b]] = pair{tr.users[e], x.Indices[e]}
-		next[b]++
-	}
+	tr.start[nb] = next
+	linalg.ParallelForWorker(chunks, 1, chunks, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			slot := counts[c*nb : (c+1)*nb]
+			a, b := span(c)
+			for e := a; e < b; e++ {
+				i := x.Indices[e]
+				u := tr.users[e]
+				blk := int(tr.userGroup[u])*groups + int(tr.itemGroup[i])
+				tr.order[slot[blk]] = pair{u, i}
+				slot[blk]++
+			}
+		}
+	})
 	for g := range tr.groupItems {
 		tr.groupItems[g] = tr.groupItems[g][:0]
 		tr.groupPop[g] = tr.groupPop[g][:0]
@@ -451,9 +475,11 @@ func (tr *train) partition() {
 	for i, g := range tr.itemGroup {
 		tr.groupItems[g] = append(tr.groupItems[g], int32(i))
 	}
-	for _, i := range x.Indices {
-		g := tr.itemGroup[i]
-		tr.groupPop[g] = append(tr.groupPop[g], i)
+	if popularity {
+		for _, i := range x.Indices {
+			g := tr.itemGroup[i]
+			tr.groupPop[g] = append(tr.groupPop[g], i)
+		}
 	}
 }
 

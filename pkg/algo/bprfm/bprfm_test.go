@@ -305,3 +305,26 @@ func TestGroupCount(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionChunks: the epoch's counting sort gives the same blocks
+// whatever the number of chunks it runs on.
+func TestPartitionChunks(t *testing.T) {
+	x := algotest.Synthetic(2000, 500, 3)
+	var orders [][]pair
+	var starts [][]int
+	for _, threads := range []int{1, 3} {
+		m, _ := New(nil, algo.Options{Threads: threads})
+		if err := m.Start(context.Background(), x); err != nil {
+			t.Fatal(err)
+		}
+		if x.NNZ() < 3*4096 {
+			t.Fatalf("only %d entries: the sort would not be chunked", x.NNZ())
+		}
+		m.tr.partition(threads, true)
+		orders = append(orders, slices.Clone(m.tr.order))
+		starts = append(starts, slices.Clone(m.tr.start))
+	}
+	if !slices.Equal(orders[0], orders[1]) || !slices.Equal(starts[0], starts[1]) {
+		t.Fatal("the blocks depend on the number of chunks")
+	}
+}

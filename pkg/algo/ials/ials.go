@@ -369,7 +369,7 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 		}
 	}
 	have := m.predOK
-	return linalg.ParallelForErr(ctx, nRows, 64, m.threads, func(w, lo, hi int) error {
+	return linalg.ParallelForErr(ctx, nRows, 32, m.threads, func(w, lo, hi int) error {
 		s := workers[w]
 		var block []blockRow
 		solve := func() error {
