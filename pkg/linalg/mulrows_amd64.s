@@ -15,11 +15,20 @@
 	VBROADCASTSS (R13)(R9*1), Y15   \
 	VFMADD231PS  g, Y15, a3
 
+// BCAST3(x, a0, a1, a2) adds the broadcast value at x times the three
+// column chunks Y12, Y13, Y14 to a0, a1, a2: one load for three FMAs.
+#define BCAST3(x, a0, a1, a2) \
+	VBROADCASTSS x, Y15      \
+	VFMADD231PS  Y12, Y15, a0 \
+	VFMADD231PS  Y13, Y15, a1 \
+	VFMADD231PS  Y14, Y15, a2
+
 // func mulRows4AVX2(dst, x, m *float32, k, ld int)
 //
 // dst[b·ld+j] = Σ_c x[b·k+c]·m[c·ld+j] for b < 4 and j < ld (a multiple of
 // 8), k ≥ 1. Columns go in blocks of 24 (twelve accumulators: 4 rows × 3
-// vectors, so each loaded element of m feeds four FMAs), then of 8.
+// vectors: each loaded element of m feeds four FMAs and each broadcast x
+// value three), then of 8.
 TEXT ·mulRows4AVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -55,9 +64,10 @@ loop24:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
 	VMOVUPS 64(R12), Y14
-	ROWS4(Y12, Y0, Y3, Y6, Y9)
-	ROWS4(Y13, Y1, Y4, Y7, Y10)
-	ROWS4(Y14, Y2, Y5, Y8, Y11)
+	BCAST3((R13), Y0, Y1, Y2)
+	BCAST3((R13)(R8*1), Y3, Y4, Y5)
+	BCAST3((R13)(R8*2), Y6, Y7, Y8)
+	BCAST3((R13)(R9*1), Y9, Y10, Y11)
 	ADDQ    $4, R13
 	ADDQ    R10, R12
 	DECQ    R14
