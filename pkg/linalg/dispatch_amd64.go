@@ -36,6 +36,17 @@ func Axpy(a float32, x, y []float32) {
 	axpyGo(a, x, y)
 }
 
+// DotDiff returns Σ p[i]·(a[i] − b[i]) over the first len(p) elements,
+// p·a − p·b in one pass (a pairwise ranking step's score difference). a
+// and b must be at least as long as p.
+func DotDiff(p, a, b []float32) float32 {
+	a, b = a[:len(p)], b[:len(p)]
+	if useAVX2 {
+		return dotDiffAVX2(p, a, b)
+	}
+	return dotDiffGo(p, a, b)
+}
+
 // Dot4 returns the dot products of x with y0..y3, loading x once. Each y
 // must be at least as long as x.
 func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
@@ -71,6 +82,9 @@ func Axpy4(row []float32, a0, a1, a2, a3 float32, y0, y1, y2, y3 []float32) {
 
 //go:noescape
 func dotAVX2(x, y []float32) float32
+
+//go:noescape
+func dotDiffAVX2(p, a, b []float32) float32
 
 //go:noescape
 func axpyAVX2(a float32, x, y []float32)

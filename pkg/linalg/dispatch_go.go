@@ -10,6 +10,10 @@ func Dot(x, y []float32) float32 { return dotGo(x, y) }
 // least as long as x.
 func Axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
 
+// DotDiff returns Σ p[i]·(a[i] − b[i]) over the first len(p) elements,
+// p·a − p·b in one pass. a and b must be at least as long as p.
+func DotDiff(p, a, b []float32) float32 { return dotDiffGo(p, a[:len(p)], b[:len(p)]) }
+
 // Dot4 returns the dot products of x with y0..y3, loading x once. Each y
 // must be at least as long as x.
 func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) { return dot4Go(x, y0, y1, y2, y3) }

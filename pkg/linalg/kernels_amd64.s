@@ -585,3 +585,55 @@ anext:
 adone:
 	VZEROUPPER
 	RET
+
+// func dotDiffAVX2(p, a, b []float32) float32
+//
+// Σ p[i]·(a[i] − b[i]) over len(p) elements (a and b at least as long).
+TEXT ·dotDiffAVX2(SB), NOSPLIT, $0-76
+	MOVQ   p_base+0(FP), SI
+	MOVQ   p_len+8(FP), CX
+	MOVQ   a_base+24(FP), R8
+	MOVQ   b_base+48(FP), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ   AX, AX
+
+dd16:
+	LEAQ        16(AX), DX
+	CMPQ        DX, CX
+	JGT         dd8
+	VMOVUPS     (R8)(AX*4), Y2
+	VMOVUPS     32(R8)(AX*4), Y3
+	VSUBPS      (R9)(AX*4), Y2, Y2
+	VSUBPS      32(R9)(AX*4), Y3, Y3
+	VFMADD231PS (SI)(AX*4), Y2, Y0
+	VFMADD231PS 32(SI)(AX*4), Y3, Y1
+	MOVQ        DX, AX
+	JMP         dd16
+
+dd8:
+	LEAQ        8(AX), DX
+	CMPQ        DX, CX
+	JGT         ddreduce
+	VMOVUPS     (R8)(AX*4), Y2
+	VSUBPS      (R9)(AX*4), Y2, Y2
+	VFMADD231PS (SI)(AX*4), Y2, Y0
+	MOVQ        DX, AX
+
+ddreduce:
+	VADDPS Y1, Y0, Y0
+	HSUM(Y0, X0, X8)
+
+ddtail:
+	CMPQ        AX, CX
+	JGE         dddone
+	VMOVSS      (R8)(AX*4), X2
+	VSUBSS      (R9)(AX*4), X2, X2
+	VFMADD231SS (SI)(AX*4), X2, X0
+	INCQ        AX
+	JMP         ddtail
+
+dddone:
+	VZEROUPPER
+	MOVSS X0, ret+72(FP)
+	RET

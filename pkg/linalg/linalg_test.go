@@ -456,3 +456,19 @@ func TestKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestDotDiff checks DotDiff against p·a − p·b in float64 for lengths with
+// and without vector tails.
+func TestDotDiff(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 64, 203} {
+		p, a, b := randVec(r, n), randVec(r, n), randVec(r, n)
+		want := 0.0
+		for i := range p {
+			want += float64(p[i]) * (float64(a[i]) - float64(b[i]))
+		}
+		if got := DotDiff(p, a, b); !near(float64(got), want, 1e-5) {
+			t.Errorf("n=%d: DotDiff = %g, want %g", n, got, want)
+		}
+	}
+}

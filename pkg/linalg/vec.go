@@ -140,3 +140,13 @@ func VecMatAdd(dst, x, m []float32, rows, cols int) {
 		Axpy(x[r], m[r*cols:(r+1)*cols], dst)
 	}
 }
+
+// dotDiffGo is DotDiff in pure Go.
+func dotDiffGo(p, a, b []float32) float32 {
+	a, b = a[:len(p)], b[:len(p)]
+	var s float32
+	for i, v := range p {
+		s += v * (a[i] - b[i])
+	}
+	return s
+}

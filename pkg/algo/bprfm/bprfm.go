@@ -512,10 +512,10 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig in
 			}
 		}
 		ub, qi := user(e.u), item(e.i)
-		yi := linalg.Dot(ub[:wd], qi[:wd]) + qi[wd]
 		var g float32
 		j := int32(-1)
 		if warp {
+			yi := linalg.Dot(ub[:wd], qi[:wd]) + qi[wd]
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
 				c := items[rng.IntN(len(items))]
 				qc := item(c)
@@ -526,9 +526,8 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig in
 				}
 			}
 		} else if j = tr.negative(rng, e.u, negs); j >= 0 {
-			qj := item(j)
-			yj := linalg.Dot(ub[:wd], qj[:wd]) + qj[wd]
-			g = sigmoidNeg(yi - yj)
+			qj := item(j) // ŷ_ui − ŷ_uj in one pass
+			g = sigmoidNeg(linalg.DotDiff(ub[:wd], qi[:wd], qj[:wd]) + (qi[wd] - qj[wd]))
 		}
 		if j >= 0 {
 			m.step(ub, qi, item(j), g, lr)
