@@ -120,6 +120,7 @@ type productScratch struct {
 	heap    []knnPair
 	pos     []int32
 	vals    []float64
+	sel     []float64 // selectStdSort's quickselect copy
 }
 
 // accumulate sums row r of A·B into s.acc and lists the touched columns
@@ -226,6 +227,11 @@ func (p *ProductTopK) selectHeap(s *productScratch, r int) {
 // selectStdSort keeps in s.heap, in column order, the first TopK touched
 // entries of row r after sorting them (listed in column order) with
 // libstdc++'s std::sort by value descending (see StdSortTies).
+//
+// Only ties at the cut depend on that sort's order, so it runs only for
+// them: when every entry is kept, or when the TopK-th largest value is not
+// shared by an entry beyond the cut, the kept set is simply every entry at
+// or above it.
 func (p *ProductTopK) selectStdSort(s *productScratch, r int) {
 	s.heap = s.heap[:0]
 	s.pos, s.vals = s.pos[:0], s.vals[:0]
@@ -233,17 +239,80 @@ func (p *ProductTopK) selectStdSort(s *productScratch, r int) {
 		s.pos = append(s.pos, int32(t))
 		s.vals = append(s.vals, p.value(s, r, c))
 	}
-	stdSortDesc(s.pos, s.vals)
-	keep := s.pos
-	if p.TopK >= 1 && len(keep) > p.TopK {
-		keep = keep[:p.TopK]
+	k := p.TopK
+	if k < 1 || len(s.vals) <= k {
+		for t, c := range s.touched {
+			s.heap = append(s.heap, knnPair{c, s.vals[t]})
+		}
+		return
 	}
+	s.sel = append(s.sel[:0], s.vals...)
+	if cut, ok := kthLargest(s.sel, k); ok {
+		above, at := 0, 0
+		for _, v := range s.vals {
+			if v > cut {
+				above++
+			} else if v == cut {
+				at++
+			}
+		}
+		if above+at == k {
+			for t, c := range s.touched {
+				if v := s.vals[t]; v >= cut {
+					s.heap = append(s.heap, knnPair{c, v})
+				}
+			}
+			return
+		}
+	}
+	stdSortDesc(s.pos, s.vals)
+	keep := s.pos[:k]
 	// Positions index the ascending touched columns: sorting them puts the
 	// kept entries in column order.
 	slices.Sort(keep)
 	for _, t := range keep {
 		s.heap = append(s.heap, knnPair{s.touched[t], s.vals[t]})
 	}
+}
+
+// kthLargest returns the k-th largest of v (1 ≤ k ≤ len(v)), reordering v
+// (quickselect with median-of-three pivots); ok is false when v holds a
+// NaN, which has no rank.
+func kthLargest(v []float64, k int) (x float64, ok bool) {
+	for _, e := range v {
+		if e != e {
+			return 0, false
+		}
+	}
+	lo, hi, want := 0, len(v)-1, k-1 // v[want] once v is sorted descending
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		a, b, c := v[lo], v[mid], v[hi]
+		pivot := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for v[i] > pivot {
+				i++
+			}
+			for v[j] < pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return v[want], true
+		}
+	}
+	return v[want], true
 }
 
 // knnPush adds e to h, a min-heap (root = the entry ranked last) that

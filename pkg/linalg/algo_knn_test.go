@@ -3,6 +3,7 @@ package linalg
 import (
 	"cmp"
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -178,5 +179,64 @@ func TestTranspose64(t *testing.T) {
 				t.Fatalf("row %d of the transpose is not ascending", r)
 			}
 		}
+	}
+}
+
+// TestSelectStdSortShortcut: the selection without the sort (no tie at the
+// cut) keeps exactly what sorting all entries with stdSortDesc keeps, on
+// rows with many ties, few ties and none.
+func TestSelectStdSortShortcut(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for trial := 0; trial < 300; trial++ {
+		n := 1 + r.IntN(200)
+		levels := []int{3, 20, 1 << 30}[trial%3] // distinct values: few → many ties
+		vals := make([]float64, n)
+		cols := make([]int32, n)
+		for t := range vals {
+			vals[t] = float64(r.IntN(levels))
+			cols[t] = int32(t * 2)
+		}
+		topK := 1 + r.IntN(n+5)
+		p := &ProductTopK{TopK: topK, StdSortTies: true}
+		s := &productScratch{acc: make([]float64, 2*n), touched: cols}
+		for t, c := range cols {
+			s.acc[c] = vals[t]
+		}
+		p.selectStdSort(s, 0)
+		pos := make([]int32, n)
+		for t := range pos {
+			pos[t] = int32(t)
+		}
+		stdSortDesc(pos, slices.Clone(vals))
+		keep := pos[:min(topK, n)]
+		slices.Sort(keep)
+		var want []knnPair
+		for _, t := range keep {
+			want = append(want, knnPair{cols[t], vals[t]})
+		}
+		if !slices.Equal(s.heap, want) {
+			t.Fatalf("trial %d (n %d, top %d): kept %v, want %v", trial, n, topK, s.heap, want)
+		}
+	}
+}
+
+// TestKthLargest checks the quickselect against sorting.
+func TestKthLargest(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + r.IntN(100)
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(r.IntN(1 + trial%30))
+		}
+		k := 1 + r.IntN(n)
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		if got, ok := kthLargest(slices.Clone(v), k); !ok || got != sorted[n-k] {
+			t.Fatalf("kthLargest(%v, %d) = %v, want %v", v, k, got, sorted[n-k])
+		}
+	}
+	if _, ok := kthLargest([]float64{1, math.NaN()}, 1); ok {
+		t.Error("NaN: ok = true")
 	}
 }

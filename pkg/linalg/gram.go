@@ -1,7 +1,7 @@
 package linalg
 
 // gramBlock is the fixed number of rows a Gram partial sum covers.
-const gramBlock = 1024
+const gramBlock = 256
 
 // Gram sets dst (k×k, row-major, fully symmetric) to scale·VᵀV for the
 // row-major n×k matrix v, using up to threads goroutines. Rows are summed in
