@@ -160,13 +160,14 @@ type Model struct {
 // Adagrad accumulators, every half padded to a whole number of cache
 // lines (stride floats): user block [p_u … | acc …], item block
 // [q_i … b_i … | acc … acc(b_i) …]. The factors take width floats, K
-// rounded up to a whole number of vectors (8), the rest zero (with
-// accumulators of 1, and so zero gradients, they stay zero), so that the
-// dot products and steps run on whole vectors. A step then reads three contiguous
-// blocks, and the steps running concurrently on disjoint users and items
-// (see Epoch) never write to the same cache line, as they would in packed
+// rounded up to a whole number of vectors (8); the padding is zero and,
+// with accumulators of 1 and so zero gradients, stays zero, while the dot
+// products and steps run on whole vectors. A step reads three contiguous
+// blocks, and steps running concurrently on disjoint users and items (see
+// Epoch) never write to the same cache line, as they would in packed
 // arrays, where neighbouring rows and biases fall into different groups.
-// The model's packed p, q and b are copied from them after every epoch.
+// The model's packed p, q and b are copied from the blocks after every
+// epoch.
 type train struct {
 	x      *sparse.CSR
 	users  []int32 // the user of each stored entry, in X order
@@ -261,9 +262,10 @@ func (m *Model) Start(ctx context.Context, X *sparse.CSR) error {
 	const line = 16 // float32s per 64-byte cache line
 	wd := (k + 7) &^ 7
 	st := (wd + 1 + line - 1) / line * line
-	tr := &train{x: X, pcg: pcg, rng: rng, users: make([]int32, X.NNZ()), order: make([]pair, X.NNZ()),
-		userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols), pos: newPositives(X),
-		groups: groupCount(X.Rows, X.Cols, st), width: wd, stride: st, ub: make([]float32, X.Rows*2*st), ib: make([]float32, X.Cols*2*st)}
+	tr := &train{x: X, pcg: pcg, rng: rng, pos: newPositives(X),
+		users: make([]int32, X.NNZ()), order: make([]pair, X.NNZ()),
+		width: wd, stride: st, ub: make([]float32, X.Rows*2*st), ib: make([]float32, X.Cols*2*st),
+		groups: groupCount(X.Rows, X.Cols, st), userGroup: make([]int32, X.Rows), itemGroup: make([]int32, X.Cols)}
 	for _, blocks := range [][]float32{tr.ub, tr.ib} {
 		for r := 0; r < len(blocks)/(2*st); r++ {
 			for c := range k {

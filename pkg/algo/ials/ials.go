@@ -357,9 +357,8 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 		workers[w] = m.newSolver()
 		workers[w].diag = diag
 	}
-	// The dense CG product P·v runs for four rows at once (each element of
-	// P loaded once for four vectors), on P with rows padded to a multiple
-	// of 8.
+	// CG solves four rows at a time (see cg), a dense P with its rows
+	// padded to a multiple of 8 for MulRows4.
 	var padded []float32
 	ld := (k + 7) &^ 7
 	if m.cfg.Solver == SolverCG && diag == nil && p != nil {
@@ -373,7 +372,7 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 		s := workers[w]
 		var block []blockRow
 		solve := func() error {
-			if err := s.cgBlock(block, y, padded, ld, have, m.cfg.MaxCG); err != nil {
+			if err := s.cg(block, y, padded, ld, have, true, m.cfg.MaxCG); err != nil {
 				return err
 			}
 			for _, b := range block {
@@ -396,20 +395,12 @@ func (m *Model) half(ctx context.Context, x, y, p, diag []float32, data *rows, n
 				}
 				continue
 			}
-			if padded != nil {
-				block = append(block, blockRow{r: r, x: xr, idx: idx, c: c, d: m.loadPred(s, len(block), data, r, have), reg: reg})
-				if len(block) == 4 {
-					if err := solve(); err != nil {
-						return err
-					}
+			block = append(block, blockRow{r: r, x: xr, idx: idx, c: c, d: m.loadPred(s, len(block), data, r, have), reg: reg})
+			if len(block) == 4 {
+				if err := solve(); err != nil {
+					return err
 				}
-				continue
 			}
-			d := m.loadPred(s, 0, data, r, have)
-			if err := s.cg(xr, y, p, idx, c, d, have, reg, m.cfg.MaxCG, true); err != nil {
-				return fmt.Errorf("%s: row %d: %w", algo.IALS, r, err)
-			}
-			m.storePred(data, r, d)
 		}
 		if len(block) > 0 {
 			return solve()
@@ -520,7 +511,7 @@ func (m *Model) rowReg(n, nOther int) float32 {
 
 func (m *Model) newSolver() *solver {
 	k := m.cfg.K
-	s := &solver{k: k, r: make([]float32, k), p: make([]float32, k), ap: make([]float32, k)}
+	s := &solver{k: k}
 	if m.cfg.Loss == LossOriginal {
 		s.beta = float32(m.cfg.Alpha0)
 	}
@@ -592,7 +583,8 @@ func (m *Model) FoldIn(items []int32) []float32 {
 		}
 	} else {
 		// On a singular system x keeps the last finite iterate.
-		_ = s.cg(x, m.v, m.gramV, idx, c, make([]float32, len(idx)), false, reg, m.cfg.PredictCG, false)
+		row := blockRow{x: x, idx: idx, c: c, d: make([]float32, len(idx)), reg: reg}
+		_ = s.cg([]blockRow{row}, m.v, m.gramV, 0, false, false, m.cfg.PredictCG)
 	}
 	return x
 }

@@ -195,21 +195,26 @@ func TestLossDecreases(t *testing.T) {
 // solvers give the same model (α0 = 1/4.5, reg 3, 5 epochs, atol 1e-3), as
 // irspack's test. The CG path works in a rotated basis (diagonalize), so
 // the comparison is on U·Vᵀ, which a common rotation leaves unchanged.
+//
+// The tall matrix (200 users > 30 items + 20·K) takes the diagonalised user
+// half, the square one the dense product of four rows at a time.
 func TestCGMatchesCholesky(t *testing.T) {
-	x := randomCSR(40, 30, 0.3, 7)
-	p := algo.Params{"n_components": 4, "alpha0": 1 / 4.5, "reg": 3.0, "nu": 0.0, "train_epochs": 5, "max_cg_steps": 4}
-	cg := fit(t, p.Merge(algo.Params{"solver_type": SolverCG}), x)
-	ch := fit(t, p.Merge(algo.Params{"solver_type": SolverCholesky}), x)
-	a, b := scores(cg, x), scores(ch, x)
-	var norm float64
-	for i := range a {
-		norm = math.Max(norm, math.Abs(float64(b[i])))
-		if d := math.Abs(float64(a[i] - b[i])); d > 1e-3 {
-			t.Fatalf("score %d: CG %.5f, Cholesky %.5f", i, a[i], b[i])
+	for _, users := range []int{40, 200} {
+		x := randomCSR(users, 30, 0.3, 7)
+		p := algo.Params{"n_components": 4, "alpha0": 1 / 4.5, "reg": 3.0, "nu": 0.0, "train_epochs": 5, "max_cg_steps": 4}
+		cg := fit(t, p.Merge(algo.Params{"solver_type": SolverCG}), x)
+		ch := fit(t, p.Merge(algo.Params{"solver_type": SolverCholesky}), x)
+		a, b := scores(cg, x), scores(ch, x)
+		var norm float64
+		for i := range a {
+			norm = math.Max(norm, math.Abs(float64(b[i])))
+			if d := math.Abs(float64(a[i] - b[i])); d > 1e-3 {
+				t.Fatalf("%d users, score %d: CG %.5f, Cholesky %.5f", users, i, a[i], b[i])
+			}
 		}
-	}
-	if norm < 0.1 {
-		t.Fatalf("degenerate model: largest score %v", norm)
+		if norm < 0.1 {
+			t.Fatalf("%d users: degenerate model: largest score %v", users, norm)
+		}
 	}
 }
 

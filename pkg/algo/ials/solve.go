@@ -14,13 +14,11 @@ var errSingular = errors.New("singular system")
 
 // solver holds one worker's scratch vectors for the row solves.
 type solver struct {
-	k        int
-	beta     float32   // b = Σ (c + beta) v: 0 for IALSPP, α0 for ORIGINAL
-	diag     []float32 // CG: P is diag(diag) in the current basis (nil: dense)
-	r, p, ap []float32
-	e, w     []float32    // per-interaction scratch: dots with p, weights
-	dd       [4][]float32 // gathered predictions (item half), per block slot
-	// cgBlock: per-slot vectors and the packed operands of MulRows4
+	k    int
+	beta float32      // b = Σ (c + beta) v: 0 for IALSPP, α0 for ORIGINAL
+	diag []float32    // CG: P is diag(diag) in the current basis (nil: dense)
+	dd   [4][]float32 // gathered predictions (item half), per block slot
+	// cg: per-row vectors, and the packed operands and results of P·v
 	r4, p4, ap4, e4, w4 [4][]float32
 	pk, out             []float32
 	a                   []float32 // Cholesky: the row matrix (float32)
@@ -36,9 +34,25 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// blockRow is one row system A x = b of cg: its factor row x (solved in
+// place), interactions idx with confidences c, tracked predictions d and
+// regularisation reg, with A·p = P·p + reg·p + Σ c (v·p) v and
+// b = Σ (c+β) v.
+type blockRow struct {
+	r    int // row number, for errors
+	x    []float32
+	idx  []int32
+	c, d []float32
+	reg  float32
+}
+
 // cg runs up to steps conjugate-gradient iterations (K when steps is 0) on
-// the row system A x = b, starting from x (warm) or from 0 (!warm), with
-// A·p = P·p + reg·p + Σ c (v·p) v.
+// up to four row systems in step, each starting from its x (warm) or from
+// 0 (!warm). P is s.diag when set (diagonal in the current basis), else
+// pm: row-padded (k×ld, ld a multiple of 8) when ld > 0, so that the P·v
+// products of the four rows are one MulRows4, which loads P once instead
+// of four times; k×k when ld is 0 (MatVec per row); nil for P = 0. Each
+// row stops on its own residual, exactly as if solved alone.
 //
 // d tracks the predictions d_j = v_j·x. On entry it holds them for the
 // starting x when known (have), and on return it holds them for the final
@@ -46,138 +60,43 @@ func grow(s []float32, n int) []float32 {
 // anyway, so the next half-epoch's residual needs no pass of its own. For
 // the same reason the last step skips the residual update (its A·p needs
 // only the dots, not the accumulation).
-func (s *solver) cg(x, y, pm []float32, idx []int32, c, d []float32, have bool, reg float32, steps int, warm bool) error {
-	k, n := s.k, len(idx)
-	if steps <= 0 {
-		steps = k
-	}
-	r, p, ap := s.r, s.p, s.ap
-	s.e = grow(s.e, n)
-	s.w = grow(s.w, n)
-	e, w := s.e, s.w
-	c, d = c[:n], d[:n]
-	if !warm {
-		clear(x)
-		clear(d)
-	} else if !have {
-		linalg.DotRows(d, x, y, idx)
-	}
-	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
-	if warm && s.diag != nil {
-		for a, l := range s.diag[:len(r)] {
-			r[a] = -(l + reg) * x[a]
-		}
-	} else if warm && pm != nil {
-		linalg.MatVec(r, pm, k, k, x)
-		for a := range r {
-			r[a] = -r[a] - reg*x[a]
-		}
-	} else {
-		for a := range r {
-			r[a] = -reg * x[a]
-		}
-	}
-	for j := range w {
-		w[j] = c[j] + s.beta - c[j]*d[j]
-	}
-	linalg.AxpyRows(r, w, y, idx)
-	copy(p, r)
-	rr := linalg.Dot(r, r)
-	for it := 0; it < steps; it++ {
-		if rr <= 1e-20 {
-			break
-		}
-		// pᵀAp = pᵀPp + reg‖p‖² + Σ c_j (v_j·p)².
-		linalg.DotRows(e, p, y, idx)
-		if s.diag != nil {
-			for a, l := range s.diag[:len(ap)] {
-				ap[a] = (l + reg) * p[a]
-			}
-		} else if pm != nil {
-			linalg.MatVec(ap, pm, k, k, p)
-			linalg.Axpy(reg, p, ap)
-		} else {
-			for a := range ap {
-				ap[a] = reg * p[a]
-			}
-		}
-		pap := linalg.Dot(p, ap)
-		for j, ej := range e {
-			pap += c[j] * ej * ej
-		}
-		if !(pap > 0) || math.IsInf(float64(pap), 0) {
-			return errSingular
-		}
-		alpha := rr / pap
-		linalg.Axpy(alpha, p, x)
-		linalg.Axpy(alpha, e, d)
-		if it == steps-1 {
-			break
-		}
-		// r −= α·A·p.
-		linalg.Axpy(-alpha, ap, r)
-		for j, ej := range e {
-			w[j] = -alpha * c[j] * ej
-		}
-		linalg.AxpyRows(r, w, y, idx)
-		rrNew := linalg.Dot(r, r)
-		if rrNew <= 1e-20 {
-			break
-		}
-		beta := rrNew / rr
-		for a := range p {
-			p[a] = r[a] + beta*p[a]
-		}
-		rr = rrNew
-	}
-	return nil
-}
-
-// blockRow is one row system of a cgBlock call: its factor row x (solved
-// in place), interactions idx with confidences c, tracked predictions d
-// (as for cg) and regularisation.
-type blockRow struct {
-	r    int
-	x    []float32
-	idx  []int32
-	c, d []float32
-	reg  float32
-}
-
-// cgBlock runs cg (warm start) on up to four row systems in step, with the
-// dense matrix P given row-padded (k×ld, ld a multiple of 8): the P·v
-// products of the four rows are one MulRows4, which loads P once instead
-// of four times. Each row follows exactly cg's iteration, stops where cg
-// stops, and differs only by the summation order of P·v.
-func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, steps int) error {
+func (s *solver) cg(rows []blockRow, y, pm []float32, ld int, have, warm bool, steps int) error {
 	k := s.k
 	if steps <= 0 {
 		steps = k
 	}
 	if s.pk == nil {
-		s.pk, s.out = make([]float32, 4*k), make([]float32, 4*ld)
+		s.pk, s.out = make([]float32, 4*k), make([]float32, 4*max(k, ld))
 		for b := range s.r4 {
 			s.r4[b], s.p4[b], s.ap4[b] = make([]float32, k), make([]float32, k), make([]float32, k)
 		}
 	}
-	pk, out := s.pk, s.out
 	var rr [4]float32
 	var active [4]bool
-	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
-	clear(pk)
 	for b, row := range rows {
-		if !have {
-			linalg.DotRows(row.d, row.x, y, row.idx)
-		}
-		copy(pk[b*k:(b+1)*k], row.x)
-	}
-	linalg.MulRows4(out, pk, pm, k, ld)
-	for b, row := range rows {
+		active[b] = true
 		n := len(row.idx)
 		s.e4[b], s.w4[b] = grow(s.e4[b], n), grow(s.w4[b], n)
+		if !warm {
+			clear(row.x)
+			clear(row.d[:n])
+		} else if !have {
+			linalg.DotRows(row.d, row.x, y, row.idx)
+		}
+	}
+	// r = Σ_j ((c_j+β) − c_j d_j) v_j − P·x − reg·x.
+	var px [4][]float32
+	if warm {
+		px = s.applyP(rows, active, func(b int) []float32 { return rows[b].x }, pm, ld)
+	}
+	for b, row := range rows {
+		n := len(row.idx)
 		r, w, c, d := s.r4[b], s.w4[b], row.c[:n], row.d[:n]
 		for a := range r {
-			r[a] = -out[b*ld+a] - row.reg*row.x[a]
+			r[a] = -row.reg * row.x[a]
+		}
+		if px[b] != nil {
+			linalg.Axpy(-1, px[b], r)
 		}
 		for j := range w {
 			w[j] = c[j] + s.beta - c[j]*d[j]
@@ -185,11 +104,9 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 		linalg.AxpyRows(r, w, y, row.idx)
 		copy(s.p4[b], r)
 		rr[b] = linalg.Dot(r, r)
-		active[b] = true
 	}
 	for it := 0; it < steps; it++ {
 		live := false
-		clear(pk)
 		for b, row := range rows {
 			if active[b] && rr[b] <= 1e-20 {
 				active[b] = false
@@ -197,20 +114,23 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 			if active[b] {
 				live = true
 				linalg.DotRows(s.e4[b], s.p4[b], y, row.idx)
-				copy(pk[b*k:(b+1)*k], s.p4[b])
 			}
 		}
 		if !live {
 			break
 		}
-		linalg.MulRows4(out, pk, pm, k, ld)
+		pp := s.applyP(rows, active, func(b int) []float32 { return s.p4[b] }, pm, ld)
 		for b, row := range rows {
 			if !active[b] {
 				continue
 			}
 			r, p, ap, e, w, c := s.r4[b], s.p4[b], s.ap4[b], s.e4[b], s.w4[b], row.c[:len(row.idx)]
 			// pᵀAp = pᵀPp + reg‖p‖² + Σ c_j (v_j·p)².
-			copy(ap, out[b*ld:b*ld+k])
+			if pp[b] != nil {
+				copy(ap, pp[b])
+			} else {
+				clear(ap)
+			}
 			linalg.Axpy(row.reg, p, ap)
 			pap := linalg.Dot(p, ap)
 			for j, ej := range e {
@@ -244,6 +164,46 @@ func (s *solver) cgBlock(rows []blockRow, y, pm []float32, ld int, have bool, st
 		}
 	}
 	return nil
+}
+
+// applyP returns P·v(b) for the active rows, in s.out (nil entries for
+// inactive rows and for P = 0); see cg for the forms of P.
+func (s *solver) applyP(rows []blockRow, active [4]bool, v func(b int) []float32, pm []float32, ld int) [4][]float32 {
+	k := s.k
+	var out [4][]float32
+	switch {
+	case s.diag != nil:
+		for b := range rows {
+			if active[b] {
+				o, vb := s.out[b*k:(b+1)*k], v(b)
+				for a, l := range s.diag[:k] {
+					o[a] = l * vb[a]
+				}
+				out[b] = o
+			}
+		}
+	case pm != nil && ld > 0:
+		clear(s.pk)
+		for b := range rows {
+			if active[b] {
+				copy(s.pk[b*k:(b+1)*k], v(b))
+			}
+		}
+		linalg.MulRows4(s.out, s.pk, pm, k, ld)
+		for b := range rows {
+			if active[b] {
+				out[b] = s.out[b*ld : b*ld+k]
+			}
+		}
+	case pm != nil:
+		for b := range rows {
+			if active[b] {
+				out[b] = s.out[b*k : (b+1)*k]
+				linalg.MatVec(out[b], pm, k, k, v(b))
+			}
+		}
+	}
+	return out
 }
 
 // cholesky solves A x = b exactly, with A = P + reg·I + Σ c v vᵀ and
