@@ -16,6 +16,116 @@
 	VMOVSHDUP    xacc, xtmp; \
 	VADDSS       xtmp, xacc, xacc
 
+// DOT4 sets X0..X3 to the dot products of the k = CX floats at SI with
+// those at R8, R9, R10 and R11 (AX is the index, tmp a scratch register;
+// Y0-Y9 are clobbered). One summation order per output, shared with
+// dot1AVX2: lanes of the 16-element blocks' first and second halves in two
+// accumulators, a last 8-element block into the first, the two added,
+// HSUM, then the scalar tail in order. The labels are those of the caller.
+#define DOT4(tmp, l16, l8, lreduce, ltail, ldone) \
+	VXORPS      Y0, Y0, Y0               \
+	VXORPS      Y1, Y1, Y1               \
+	VXORPS      Y2, Y2, Y2               \
+	VXORPS      Y3, Y3, Y3               \
+	VXORPS      Y4, Y4, Y4               \
+	VXORPS      Y5, Y5, Y5               \
+	VXORPS      Y6, Y6, Y6               \
+	VXORPS      Y7, Y7, Y7               \
+	XORQ        AX, AX                   \
+l16:                                     \
+	LEAQ        16(AX), tmp              \
+	CMPQ        tmp, CX                  \
+	JGT         l8                       \
+	VMOVUPS     (SI)(AX*4), Y8           \
+	VMOVUPS     32(SI)(AX*4), Y9         \
+	VFMADD231PS (R8)(AX*4), Y8, Y0       \
+	VFMADD231PS (R9)(AX*4), Y8, Y1       \
+	VFMADD231PS (R10)(AX*4), Y8, Y2      \
+	VFMADD231PS (R11)(AX*4), Y8, Y3      \
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4     \
+	VFMADD231PS 32(R9)(AX*4), Y9, Y5     \
+	VFMADD231PS 32(R10)(AX*4), Y9, Y6    \
+	VFMADD231PS 32(R11)(AX*4), Y9, Y7    \
+	MOVQ        tmp, AX                  \
+	JMP         l16                      \
+l8:                                      \
+	LEAQ        8(AX), tmp               \
+	CMPQ        tmp, CX                  \
+	JGT         lreduce                  \
+	VMOVUPS     (SI)(AX*4), Y8           \
+	VFMADD231PS (R8)(AX*4), Y8, Y0       \
+	VFMADD231PS (R9)(AX*4), Y8, Y1       \
+	VFMADD231PS (R10)(AX*4), Y8, Y2      \
+	VFMADD231PS (R11)(AX*4), Y8, Y3      \
+	MOVQ        tmp, AX                  \
+lreduce:                                 \
+	VADDPS      Y4, Y0, Y0               \
+	VADDPS      Y5, Y1, Y1               \
+	VADDPS      Y6, Y2, Y2               \
+	VADDPS      Y7, Y3, Y3               \
+	HSUM(Y0, X0, X8)                     \
+	HSUM(Y1, X1, X8)                     \
+	HSUM(Y2, X2, X8)                     \
+	HSUM(Y3, X3, X8)                     \
+ltail:                                   \
+	CMPQ        AX, CX                   \
+	JGE         ldone                    \
+	VMOVSS      (SI)(AX*4), X8           \
+	VFMADD231SS (R8)(AX*4), X8, X0       \
+	VFMADD231SS (R9)(AX*4), X8, X1       \
+	VFMADD231SS (R10)(AX*4), X8, X2      \
+	VFMADD231SS (R11)(AX*4), X8, X3      \
+	INCQ        AX                       \
+	JMP         ltail                    \
+ldone:
+
+// AXPY4 adds Y12·(R8) + Y13·(R9) + Y14·(R10) + Y15·(R11) to the k = CX
+// floats at DI, in that order per element (AX is the index, tmp a scratch
+// register; Y0, Y1 are clobbered). The labels are those of the caller.
+#define AXPY4(tmp, l16, l8, ltail, ldone) \
+	XORQ        AX, AX                   \
+l16:                                     \
+	LEAQ        16(AX), tmp              \
+	CMPQ        tmp, CX                  \
+	JGT         l8                       \
+	VMOVUPS     (DI)(AX*4), Y0           \
+	VMOVUPS     32(DI)(AX*4), Y1         \
+	VFMADD231PS (R8)(AX*4), Y12, Y0      \
+	VFMADD231PS 32(R8)(AX*4), Y12, Y1    \
+	VFMADD231PS (R9)(AX*4), Y13, Y0      \
+	VFMADD231PS 32(R9)(AX*4), Y13, Y1    \
+	VFMADD231PS (R10)(AX*4), Y14, Y0     \
+	VFMADD231PS 32(R10)(AX*4), Y14, Y1   \
+	VFMADD231PS (R11)(AX*4), Y15, Y0     \
+	VFMADD231PS 32(R11)(AX*4), Y15, Y1   \
+	VMOVUPS     Y0, (DI)(AX*4)           \
+	VMOVUPS     Y1, 32(DI)(AX*4)         \
+	MOVQ        tmp, AX                  \
+	JMP         l16                      \
+l8:                                      \
+	LEAQ        8(AX), tmp               \
+	CMPQ        tmp, CX                  \
+	JGT         ltail                    \
+	VMOVUPS     (DI)(AX*4), Y0           \
+	VFMADD231PS (R8)(AX*4), Y12, Y0      \
+	VFMADD231PS (R9)(AX*4), Y13, Y0      \
+	VFMADD231PS (R10)(AX*4), Y14, Y0     \
+	VFMADD231PS (R11)(AX*4), Y15, Y0     \
+	VMOVUPS     Y0, (DI)(AX*4)           \
+	MOVQ        tmp, AX                  \
+ltail:                                   \
+	CMPQ        AX, CX                   \
+	JGE         ldone                    \
+	VMOVSS      (DI)(AX*4), X0           \
+	VFMADD231SS (R8)(AX*4), X12, X0      \
+	VFMADD231SS (R9)(AX*4), X13, X0      \
+	VFMADD231SS (R10)(AX*4), X14, X0     \
+	VFMADD231SS (R11)(AX*4), X15, X0     \
+	VMOVSS      X0, (DI)(AX*4)           \
+	INCQ        AX                       \
+	JMP         ltail                    \
+ldone:
+
 // func dotAVX2(x, y []float32) float32
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), SI
@@ -120,80 +230,18 @@ axpydone:
 	VZEROUPPER
 	RET
 
-// dot4AVX2 and dot1AVX2 share one summation order per output: lanes of the
-// 16-element blocks' first and second halves in two accumulators, a last
-// 8-element block into the first, the two added, HSUM, then the scalar tail
-// in order. A user's scores therefore do not depend on how ScoreBlock
-// groups users.
+// dot4AVX2 and dot1AVX2 share one summation order per output (see DOT4), so
+// a user's scores do not depend on how ScoreBlock groups users.
 
 // func dot4AVX2(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32)
 TEXT ·dot4AVX2(SB), NOSPLIT, $0-136
-	MOVQ   x_base+0(FP), SI
-	MOVQ   x_len+8(FP), CX
-	MOVQ   y0_base+24(FP), R8
-	MOVQ   y1_base+48(FP), R9
-	MOVQ   y2_base+72(FP), R10
-	MOVQ   y3_base+96(FP), R11
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	XORQ   AX, AX
-
-dot4x16:
-	LEAQ        16(AX), DX
-	CMPQ        DX, CX
-	JGT         dot4x8
-	VMOVUPS     (SI)(AX*4), Y8
-	VMOVUPS     32(SI)(AX*4), Y9
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	VFMADD231PS 32(R8)(AX*4), Y9, Y4
-	VFMADD231PS 32(R9)(AX*4), Y9, Y5
-	VFMADD231PS 32(R10)(AX*4), Y9, Y6
-	VFMADD231PS 32(R11)(AX*4), Y9, Y7
-	MOVQ        DX, AX
-	JMP         dot4x16
-
-dot4x8:
-	LEAQ        8(AX), DX
-	CMPQ        DX, CX
-	JGT         dot4reduce
-	VMOVUPS     (SI)(AX*4), Y8
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	MOVQ        DX, AX
-
-dot4reduce:
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-	HSUM(Y0, X0, X8)
-	HSUM(Y1, X1, X8)
-	HSUM(Y2, X2, X8)
-	HSUM(Y3, X3, X8)
-
-dot4tail:
-	CMPQ        AX, CX
-	JGE         dot4done
-	VMOVSS      (SI)(AX*4), X8
-	VFMADD231SS (R8)(AX*4), X8, X0
-	VFMADD231SS (R9)(AX*4), X8, X1
-	VFMADD231SS (R10)(AX*4), X8, X2
-	VFMADD231SS (R11)(AX*4), X8, X3
-	INCQ        AX
-	JMP         dot4tail
-
-dot4done:
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ y0_base+24(FP), R8
+	MOVQ y1_base+48(FP), R9
+	MOVQ y2_base+72(FP), R10
+	MOVQ y3_base+96(FP), R11
+	DOT4(DX, d16, d8, dreduce, dtail, ddone)
 	VZEROUPPER
 	MOVSS X0, s0+120(FP)
 	MOVSS X1, s1+124(FP)
@@ -258,52 +306,7 @@ TEXT ·axpy4AVX2(SB), NOSPLIT, $0-136
 	MOVQ         y1_base+64(FP), R9
 	MOVQ         y2_base+88(FP), R10
 	MOVQ         y3_base+112(FP), R11
-	XORQ         AX, AX
-
-axpy4x16:
-	LEAQ        16(AX), DX
-	CMPQ        DX, CX
-	JGT         axpy4x8
-	VMOVUPS     (DI)(AX*4), Y0
-	VMOVUPS     32(DI)(AX*4), Y1
-	VFMADD231PS (R8)(AX*4), Y12, Y0
-	VFMADD231PS 32(R8)(AX*4), Y12, Y1
-	VFMADD231PS (R9)(AX*4), Y13, Y0
-	VFMADD231PS 32(R9)(AX*4), Y13, Y1
-	VFMADD231PS (R10)(AX*4), Y14, Y0
-	VFMADD231PS 32(R10)(AX*4), Y14, Y1
-	VFMADD231PS (R11)(AX*4), Y15, Y0
-	VFMADD231PS 32(R11)(AX*4), Y15, Y1
-	VMOVUPS     Y0, (DI)(AX*4)
-	VMOVUPS     Y1, 32(DI)(AX*4)
-	MOVQ        DX, AX
-	JMP         axpy4x16
-
-axpy4x8:
-	LEAQ        8(AX), DX
-	CMPQ        DX, CX
-	JGT         axpy4tail
-	VMOVUPS     (DI)(AX*4), Y0
-	VFMADD231PS (R8)(AX*4), Y12, Y0
-	VFMADD231PS (R9)(AX*4), Y13, Y0
-	VFMADD231PS (R10)(AX*4), Y14, Y0
-	VFMADD231PS (R11)(AX*4), Y15, Y0
-	VMOVUPS     Y0, (DI)(AX*4)
-	MOVQ        DX, AX
-
-axpy4tail:
-	CMPQ        AX, CX
-	JGE         axpy4done
-	VMOVSS      (DI)(AX*4), X0
-	VFMADD231SS (R8)(AX*4), X12, X0
-	VFMADD231SS (R9)(AX*4), X13, X0
-	VFMADD231SS (R10)(AX*4), X14, X0
-	VFMADD231SS (R11)(AX*4), X15, X0
-	VMOVSS      X0, (DI)(AX*4)
-	INCQ        AX
-	JMP         axpy4tail
-
-axpy4done:
+	AXPY4(DX, a16, a8, atail, adone)
 	VZEROUPPER
 	RET
 
@@ -330,66 +333,7 @@ TEXT ·dot4ItemsAVX2(SB), NOSPLIT, $0-88
 items:
 	TESTQ  BX, BX
 	JZ     itemsdone
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	XORQ   AX, AX
-
-i4x16:
-	LEAQ        16(AX), DX
-	CMPQ        DX, CX
-	JGT         i4x8
-	VMOVUPS     (SI)(AX*4), Y8
-	VMOVUPS     32(SI)(AX*4), Y9
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	VFMADD231PS 32(R8)(AX*4), Y9, Y4
-	VFMADD231PS 32(R9)(AX*4), Y9, Y5
-	VFMADD231PS 32(R10)(AX*4), Y9, Y6
-	VFMADD231PS 32(R11)(AX*4), Y9, Y7
-	MOVQ        DX, AX
-	JMP         i4x16
-
-i4x8:
-	LEAQ        8(AX), DX
-	CMPQ        DX, CX
-	JGT         i4reduce
-	VMOVUPS     (SI)(AX*4), Y8
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	MOVQ        DX, AX
-
-i4reduce:
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-	HSUM(Y0, X0, X8)
-	HSUM(Y1, X1, X8)
-	HSUM(Y2, X2, X8)
-	HSUM(Y3, X3, X8)
-
-i4tail:
-	CMPQ        AX, CX
-	JGE         i4store
-	VMOVSS      (SI)(AX*4), X8
-	VFMADD231SS (R8)(AX*4), X8, X0
-	VFMADD231SS (R9)(AX*4), X8, X1
-	VFMADD231SS (R10)(AX*4), X8, X2
-	VFMADD231SS (R11)(AX*4), X8, X3
-	INCQ        AX
-	JMP         i4tail
-
-i4store:
+	DOT4(DX, i16, i8, ireduce, itail, istore)
 	VMOVSS X0, (R12)
 	VMOVSS X1, (R13)
 	VMOVSS X2, (R14)
@@ -434,66 +378,7 @@ gquad:
 	ROWADDR(1, R9)
 	ROWADDR(2, R10)
 	ROWADDR(3, R11)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	XORQ   AX, AX
-
-g16:
-	LEAQ        16(AX), R14
-	CMPQ        R14, CX
-	JGT         g8
-	VMOVUPS     (SI)(AX*4), Y8
-	VMOVUPS     32(SI)(AX*4), Y9
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	VFMADD231PS 32(R8)(AX*4), Y9, Y4
-	VFMADD231PS 32(R9)(AX*4), Y9, Y5
-	VFMADD231PS 32(R10)(AX*4), Y9, Y6
-	VFMADD231PS 32(R11)(AX*4), Y9, Y7
-	MOVQ        R14, AX
-	JMP         g16
-
-g8:
-	LEAQ        8(AX), R14
-	CMPQ        R14, CX
-	JGT         greduce
-	VMOVUPS     (SI)(AX*4), Y8
-	VFMADD231PS (R8)(AX*4), Y8, Y0
-	VFMADD231PS (R9)(AX*4), Y8, Y1
-	VFMADD231PS (R10)(AX*4), Y8, Y2
-	VFMADD231PS (R11)(AX*4), Y8, Y3
-	MOVQ        R14, AX
-
-greduce:
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-	HSUM(Y0, X0, X8)
-	HSUM(Y1, X1, X8)
-	HSUM(Y2, X2, X8)
-	HSUM(Y3, X3, X8)
-
-gtail:
-	CMPQ        AX, CX
-	JGE         gstore
-	VMOVSS      (SI)(AX*4), X8
-	VFMADD231SS (R8)(AX*4), X8, X0
-	VFMADD231SS (R9)(AX*4), X8, X1
-	VFMADD231SS (R10)(AX*4), X8, X2
-	VFMADD231SS (R11)(AX*4), X8, X3
-	INCQ        AX
-	JMP         gtail
-
-gstore:
+	DOT4(R14, g16, g8, greduce, gtail, gstore)
 	VMOVSS X0, (DI)
 	VMOVSS X1, 4(DI)
 	VMOVSS X2, 8(DI)
@@ -531,56 +416,11 @@ aquad:
 	VBROADCASTSS 4(SI), Y13
 	VBROADCASTSS 8(SI), Y14
 	VBROADCASTSS 12(SI), Y15
-	XORQ         AX, AX
-
-a16:
-	LEAQ        16(AX), R14
-	CMPQ        R14, CX
-	JGT         a8
-	VMOVUPS     (DI)(AX*4), Y0
-	VMOVUPS     32(DI)(AX*4), Y1
-	VFMADD231PS (R8)(AX*4), Y12, Y0
-	VFMADD231PS 32(R8)(AX*4), Y12, Y1
-	VFMADD231PS (R9)(AX*4), Y13, Y0
-	VFMADD231PS 32(R9)(AX*4), Y13, Y1
-	VFMADD231PS (R10)(AX*4), Y14, Y0
-	VFMADD231PS 32(R10)(AX*4), Y14, Y1
-	VFMADD231PS (R11)(AX*4), Y15, Y0
-	VFMADD231PS 32(R11)(AX*4), Y15, Y1
-	VMOVUPS     Y0, (DI)(AX*4)
-	VMOVUPS     Y1, 32(DI)(AX*4)
-	MOVQ        R14, AX
-	JMP         a16
-
-a8:
-	LEAQ        8(AX), R14
-	CMPQ        R14, CX
-	JGT         atail
-	VMOVUPS     (DI)(AX*4), Y0
-	VFMADD231PS (R8)(AX*4), Y12, Y0
-	VFMADD231PS (R9)(AX*4), Y13, Y0
-	VFMADD231PS (R10)(AX*4), Y14, Y0
-	VFMADD231PS (R11)(AX*4), Y15, Y0
-	VMOVUPS     Y0, (DI)(AX*4)
-	MOVQ        R14, AX
-
-atail:
-	CMPQ        AX, CX
-	JGE         anext
-	VMOVSS      (DI)(AX*4), X0
-	VFMADD231SS (R8)(AX*4), X12, X0
-	VFMADD231SS (R9)(AX*4), X13, X0
-	VFMADD231SS (R10)(AX*4), X14, X0
-	VFMADD231SS (R11)(AX*4), X15, X0
-	VMOVSS      X0, (DI)(AX*4)
-	INCQ        AX
-	JMP         atail
-
-anext:
-	ADDQ $16, SI
-	ADDQ $16, BX
-	DECQ R12
-	JMP  aquad
+	AXPY4(R14, a16, a8, atail, anext)
+	ADDQ         $16, SI
+	ADDQ         $16, BX
+	DECQ         R12
+	JMP          aquad
 
 adone:
 	VZEROUPPER
