@@ -156,6 +156,17 @@ func dot4GatherAVX2(p *float32, k int, y *float32, idx *int32, e *float32, nq in
 //go:noescape
 func axpy4GatherAVX2(out *float32, k int, y *float32, idx *int32, w *float32, nq int)
 
+// firstAbove returns the first index i ≥ from with s[i] > thr, or len(s).
+func firstAbove(s []float32, from int, thr float32) int {
+	if !useAVX2 || from >= len(s) {
+		return firstAboveGo(s, from, thr)
+	}
+	return firstAboveAVX2(s, from, thr)
+}
+
+//go:noescape
+func firstAboveAVX2(s []float32, from int, thr float32) int
+
 // mulRows4Vec runs MulRows4 in assembly when the CPU has AVX2 (lengths
 // checked by the caller).
 func mulRows4Vec(dst, x, m []float32, k, ld int) bool {

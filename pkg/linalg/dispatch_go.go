@@ -43,3 +43,6 @@ func dot4Items(v []float32, n, k int, y0, y1, y2, y3, d0, d1, d2, d3 []float32) 
 // dotRowsVec and axpyRowsVec: without assembly the Go loops run.
 func dotRowsVec(_, _, _ []float32, _ []int32, _ int) bool  { return false }
 func axpyRowsVec(_, _, _ []float32, _ []int32, _ int) bool { return false }
+
+// firstAbove returns the first index i ≥ from with s[i] > thr, or len(s).
+func firstAbove(s []float32, from int, thr float32) int { return firstAboveGo(s, from, thr) }

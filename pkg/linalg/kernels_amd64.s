@@ -477,3 +477,43 @@ dddone:
 	VZEROUPPER
 	MOVSS X0, ret+72(FP)
 	RET
+
+// func firstAboveAVX2(s []float32, from int, thr float32) int
+//
+// The first index i ≥ from with s[i] > thr (ordered: NaN never is), or
+// len(s). Eight scores per compare.
+TEXT ·firstAboveAVX2(SB), NOSPLIT, $0-48
+	MOVQ         s_base+0(FP), SI
+	MOVQ         s_len+8(FP), CX
+	MOVQ         from+24(FP), AX
+	VBROADCASTSS thr+32(FP), Y1
+
+fa8:
+	LEAQ      8(AX), DX
+	CMPQ      DX, CX
+	JGT       fatail
+	VCMPPS    $0x11, (SI)(AX*4), Y1, Y2 // thr < s (LT_OQ)
+	VMOVMSKPS Y2, BX
+	TESTL     BX, BX
+	JNZ       fafound8
+	MOVQ      DX, AX
+	JMP       fa8
+
+fafound8:
+	BSFL BX, BX
+	ADDQ BX, AX
+	JMP  fadone
+
+fatail:
+	CMPQ     AX, CX
+	JGE      fadone
+	VMOVSS   (SI)(AX*4), X0
+	VUCOMISS X1, X0
+	JA       fadone
+	INCQ     AX
+	JMP      fatail
+
+fadone:
+	VZEROUPPER
+	MOVQ AX, ret+40(FP)
+	RET

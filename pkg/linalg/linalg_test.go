@@ -472,3 +472,30 @@ func TestDotDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstAbove checks the scan TopK uses against the plain loop, with NaN,
+// infinities, ties with the threshold and every start offset.
+func TestFirstAbove(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for trial := 0; trial < 300; trial++ {
+		n := r.IntN(40)
+		s := make([]float32, n)
+		for i := range s {
+			switch r.IntN(6) {
+			case 0:
+				s[i] = nan
+			case 1:
+				s[i] = -inf
+			default:
+				s[i] = float32(r.IntN(5))
+			}
+		}
+		thr := []float32{float32(r.IntN(5)), -inf, nan, inf}[trial%4]
+		for from := 0; from <= n; from++ {
+			if got, want := firstAbove(s, from, thr), firstAboveGo(s, from, thr); got != want {
+				t.Fatalf("firstAbove(%v, %d, %v) = %d, want %d", s, from, thr, got, want)
+			}
+		}
+	}
+}

@@ -56,12 +56,10 @@ func topK(scores []float32, k int, dst []int32, finite bool) []int32 {
 		// only with a strictly larger score: on a tie the kept one has the
 		// lower index.
 		worst := key(scores[h.idx[0]])
-		for ; i < n; i++ {
-			if s := scores[i]; s > worst {
-				h.idx[0] = int32(i)
-				h.down(0)
-				worst = key(scores[h.idx[0]])
-			}
+		for i = firstAbove(scores, i, worst); i < n; i = firstAbove(scores, i+1, worst) {
+			h.idx[0] = int32(i)
+			h.down(0)
+			worst = key(scores[h.idx[0]])
 		}
 	}
 	// Pop the worst entry to the end repeatedly: the slice ends up sorted
@@ -110,4 +108,14 @@ func (h *heap) down(i int) {
 		h.idx[i], h.idx[j] = h.idx[j], h.idx[i]
 		i = j
 	}
+}
+
+// firstAboveGo is firstAbove in pure Go.
+func firstAboveGo(s []float32, from int, thr float32) int {
+	for i := from; i < len(s); i++ {
+		if s[i] > thr {
+			return i
+		}
+	}
+	return len(s)
 }
