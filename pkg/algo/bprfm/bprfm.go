@@ -504,23 +504,21 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig in
 	if m.cfg.Negatives == NegPopularity {
 		negs = pop
 	}
-	st, wd := tr.stride, tr.width
-	user := func(u int32) []float32 { return tr.ub[int(u)*2*st : int(u+1)*2*st] }
-	item := func(i int32) []float32 { return tr.ib[int(i)*2*st : int(i+1)*2*st] }
+	wd := tr.width
 	for s, e := range entries {
 		if s&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		ub, qi := user(e.u), item(e.i)
+		ub, qi := tr.user(e.u), tr.item(e.i)
 		var g float32
 		j := int32(-1)
 		if warp {
 			yi := linalg.Dot(ub[:wd], qi[:wd]) + qi[wd]
 			for d := 1; d <= m.cfg.MaxSampled; d++ {
 				c := items[rng.IntN(len(items))]
-				qc := item(c)
+				qc := tr.item(c)
 				if yc := linalg.Dot(ub[:wd], qc[:wd]) + qc[wd]; yc > yi-1 && !tr.pos.has(e.u, c) {
 					j = c
 					g = float32(math.Min(maxLoss, math.Log(math.Max(1, math.Floor(float64(x.Cols-1)/float64(d))))))
@@ -528,14 +526,24 @@ func (m *Model) block(ctx context.Context, rng *rand.Rand, entries []pair, ig in
 				}
 			}
 		} else if j = tr.negative(rng, e.u, negs); j >= 0 {
-			qj := item(j) // ŷ_ui − ŷ_uj in one pass
+			qj := tr.item(j) // ŷ_ui − ŷ_uj in one pass
 			g = sigmoidNeg(linalg.DotDiff(ub[:wd], qi[:wd], qj[:wd]) + (qi[wd] - qj[wd]))
 		}
 		if j >= 0 {
-			m.step(ub, qi, item(j), g, lr)
+			m.step(ub, qi, tr.item(j), g, lr)
 		}
 	}
 	return nil
+}
+
+// user returns user u's block.
+func (tr *train) user(u int32) []float32 {
+	return tr.ub[int(u)*2*tr.stride : int(u+1)*2*tr.stride]
+}
+
+// item returns item i's block.
+func (tr *train) item(i int32) []float32 {
+	return tr.ib[int(i)*2*tr.stride : int(i+1)*2*tr.stride]
 }
 
 // negative draws a BPR negative for user u from candidates, redrawing while
