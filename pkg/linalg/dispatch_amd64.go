@@ -47,6 +47,17 @@ func DotDiff(p, a, b []float32) float32 {
 	return dotDiffGo(p, a, b)
 }
 
+// Axpy64 computes y[i] += a·x[i] over the first len(x) elements, in
+// float64. y must be at least as long as x.
+func Axpy64(a float64, x, y []float64) {
+	y = y[:len(x)]
+	if useAVX2 && len(x) >= 8 {
+		axpy64AVX2(len(x), a, &x[0], &y[0])
+		return
+	}
+	axpy64Go(a, x, y)
+}
+
 // Dot4 returns the dot products of x with y0..y3, loading x once. Each y
 // must be at least as long as x.
 func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
@@ -85,6 +96,9 @@ func dotAVX2(x, y []float32) float32
 
 //go:noescape
 func dotDiffAVX2(p, a, b []float32) float32
+
+//go:noescape
+func axpy64AVX2(n int, s float64, x *float64, y *float64)
 
 //go:noescape
 func axpyAVX2(a float32, x, y []float32)

@@ -14,6 +14,10 @@ func Axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
 // p·a − p·b in one pass. a and b must be at least as long as p.
 func DotDiff(p, a, b []float32) float32 { return dotDiffGo(p, a[:len(p)], b[:len(p)]) }
 
+// Axpy64 computes y[i] += a·x[i] over the first len(x) elements, in
+// float64. y must be at least as long as x.
+func Axpy64(a float64, x, y []float64) { axpy64Go(a, x, y) }
+
 // Dot4 returns the dot products of x with y0..y3, loading x once. Each y
 // must be at least as long as x.
 func Dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) { return dot4Go(x, y0, y1, y2, y3) }

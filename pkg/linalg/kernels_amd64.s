@@ -517,3 +517,41 @@ fadone:
 	VZEROUPPER
 	MOVQ AX, ret+40(FP)
 	RET
+
+// func axpy64AVX2(n int, s float64, x *float64, y *float64)
+//
+// y[i] += s·x[i] for i < n (float64, four lanes, FMA).
+TEXT ·axpy64AVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	VBROADCASTSD s+8(FP), Y0
+	MOVQ         x+16(FP), SI
+	MOVQ         y+24(FP), DI
+	XORQ         AX, AX
+	MOVQ         CX, BX
+	ANDQ         $-8, BX
+
+a64x8:
+	CMPQ        AX, BX
+	JGE         a64tail
+	VMOVUPD     (DI)(AX*8), Y1
+	VMOVUPD     32(DI)(AX*8), Y2
+	VFMADD231PD (SI)(AX*8), Y0, Y1
+	VFMADD231PD 32(SI)(AX*8), Y0, Y2
+	VMOVUPD     Y1, (DI)(AX*8)
+	VMOVUPD     Y2, 32(DI)(AX*8)
+	ADDQ        $8, AX
+	JMP         a64x8
+
+a64tail:
+	CMPQ        AX, CX
+	JGE         a64done
+	VMOVSD      (DI)(AX*8), X1
+	VMOVSD      (SI)(AX*8), X2
+	VFMADD231SD X2, X0, X1
+	VMOVSD      X1, (DI)(AX*8)
+	INCQ        AX
+	JMP         a64tail
+
+a64done:
+	VZEROUPPER
+	RET

@@ -499,3 +499,26 @@ func TestFirstAbove(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpy64 checks the float64 axpy (the assembly where present) against
+// the Go loop at every tail length.
+func TestAxpy64(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for n := 0; n < 40; n++ {
+		x, y := make([]float64, n), make([]float64, n+3) // y may be longer
+		for i := range x {
+			x[i] = r.NormFloat64()
+		}
+		for i := range y {
+			y[i] = r.NormFloat64()
+		}
+		got, want := slices.Clone(y), slices.Clone(y)
+		Axpy64(1.5, x, got)
+		axpy64Go(1.5, x, want)
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-12 {
+				t.Fatalf("n %d: y[%d] = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+	}
+}

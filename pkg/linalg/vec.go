@@ -150,3 +150,18 @@ func dotDiffGo(p, a, b []float32) float32 {
 	}
 	return s
 }
+
+// axpy64Go is Axpy64 in pure Go.
+func axpy64Go(a float64, x, y []float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += a * x[i]
+		y[i+1] += a * x[i+1]
+		y[i+2] += a * x[i+2]
+		y[i+3] += a * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += a * x[i]
+	}
+}

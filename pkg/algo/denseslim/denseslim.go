@@ -29,8 +29,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/codelibs/recotem-go/pkg/algo"
 	"github.com/codelibs/recotem-go/pkg/linalg"
 	"github.com/codelibs/recotem-go/pkg/sparse"
@@ -215,7 +213,7 @@ func (r *Recommender) woodbury(ctx context.Context, X *sparse.CSR) ([]float32, e
 			out := yt[i*nu : (i+1)*nu]
 			for q := xt.Indptr[i]; q < xt.Indptr[i+1]; q++ {
 				v := int(xt.Indices[q])
-				axpy64(xt.Data[q], k[v*nu:(v+1)*nu], out)
+				linalg.Axpy64(xt.Data[q], k[v*nu:(v+1)*nu], out)
 			}
 		}
 	})
@@ -260,7 +258,7 @@ func (r *Recommender) woodbury(ctx context.Context, X *sparse.CSR) ([]float32, e
 			clear(z)
 			for q := xt.Indptr[i]; q < xt.Indptr[i+1]; q++ {
 				u := int(xt.Indices[q])
-				axpy64(xt.Data[q], y[u*n:(u+1)*n], z)
+				linalg.Axpy64(xt.Data[q], y[u*n:(u+1)*n], z)
 			}
 			out := w[i*n : (i+1)*n]
 			for j, v := range z {
@@ -273,12 +271,6 @@ func (r *Recommender) woodbury(ctx context.Context, X *sparse.CSR) ([]float32, e
 		return nil, err
 	}
 	return w, nil
-}
-
-// axpy64 computes y += a·x for float64 vectors of equal length (gonum's
-// assembly kernel).
-func axpy64(a float64, x, y []float64) {
-	blas64.Axpy(a, blas64.Vector{N: len(x), Inc: 1, Data: x}, blas64.Vector{N: len(x), Inc: 1, Data: y})
 }
 
 // ScoreUsers writes Σ_j x_uj·W[j,:] for each listed user.

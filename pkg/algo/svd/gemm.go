@@ -227,20 +227,8 @@ func transposeTo(dst, src []float64, rows, cols, threads int) {
 	})
 }
 
-// axpy64Go computes y += s·x; len(x) must be at least len(y).
-func axpy64Go(y []float64, s float64, x []float64) {
-	x = x[:len(y)]
-	i := 0
-	for ; i+4 <= len(y); i += 4 {
-		y[i] += s * x[i]
-		y[i+1] += s * x[i+1]
-		y[i+2] += s * x[i+2]
-		y[i+3] += s * x[i+3]
-	}
-	for ; i < len(y); i++ {
-		y[i] += s * x[i]
-	}
-}
+// axpy64 computes y += s·x; len(x) must be at least len(y).
+func axpy64(y []float64, s float64, x []float64) { linalg.Axpy64(s, x[:len(y)], y) }
 
 // axpy64x4Go computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3.
 func axpy64x4Go(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {

@@ -47,16 +47,6 @@ func kernel4x8TAVX2(k int, a *float64, lda int, b *float64, c *float64)
 //go:noescape
 func kernel4x8AVX2(k int, a *float64, lda int, b *float64, c *float64)
 
-// axpy64 computes y += s·x; len(x) must be at least len(y).
-func axpy64(y []float64, s float64, x []float64) {
-	if !useFMA || len(y) < 8 {
-		axpy64Go(y, s, x)
-		return
-	}
-	x = x[:len(y)]
-	axpyAVX2(len(y), s, &x[0], &y[0])
-}
-
 // axpy64x4 computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3; every x
 // must be at least as long as y.
 func axpy64x4(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {
@@ -68,9 +58,6 @@ func axpy64x4(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {
 	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
 	axpy4AVX2(n, &w[0], &x0[0], &x1[0], &x2[0], &x3[0], &y[0])
 }
-
-//go:noescape
-func axpyAVX2(n int, s float64, x *float64, y *float64)
 
 //go:noescape
 func axpy4AVX2(n int, w *float64, x0, x1, x2, x3 *float64, y *float64)

@@ -60,44 +60,6 @@ loop:
 	VZEROUPPER
 	RET
 
-// func axpyAVX2(n int, s float64, x *float64, y *float64)
-//
-// y[i] += s·x[i] for i < n.
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
-	MOVQ         n+0(FP), CX
-	VBROADCASTSD s+8(FP), Y0
-	MOVQ         x+16(FP), SI
-	MOVQ         y+24(FP), DI
-	XORQ         AX, AX
-	MOVQ         CX, BX
-	ANDQ         $-8, BX
-
-axpy8:
-	CMPQ        AX, BX
-	JGE         axpytail
-	VMOVUPD     (DI)(AX*8), Y1
-	VMOVUPD     32(DI)(AX*8), Y2
-	VFMADD231PD (SI)(AX*8), Y0, Y1
-	VFMADD231PD 32(SI)(AX*8), Y0, Y2
-	VMOVUPD     Y1, (DI)(AX*8)
-	VMOVUPD     Y2, 32(DI)(AX*8)
-	ADDQ        $8, AX
-	JMP         axpy8
-
-axpytail:
-	CMPQ        AX, CX
-	JGE         axpydone
-	VMOVSD      (DI)(AX*8), X1
-	VMOVSD      (SI)(AX*8), X2
-	VFMADD231SD X2, X0, X1
-	VMOVSD      X1, (DI)(AX*8)
-	INCQ        AX
-	JMP         axpytail
-
-axpydone:
-	VZEROUPPER
-	RET
-
 // func axpy4AVX2(n int, w *float64, x0, x1, x2, x3 *float64, y *float64)
 //
 // y[i] += w[0]·x0[i] + w[1]·x1[i] + w[2]·x2[i] + w[3]·x3[i] for i < n,

@@ -15,9 +15,6 @@ func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
 	kernel4x8TGo(k, a, lda, b, c)
 }
 
-// axpy64 computes y += s·x; len(x) must be at least len(y).
-func axpy64(y []float64, s float64, x []float64) { axpy64Go(y, s, x) }
-
 // axpy64x4 computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3; every x
 // must be at least as long as y.
 func axpy64x4(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {
