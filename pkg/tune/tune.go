@@ -7,7 +7,8 @@
 // reference's independent TPE: observations are conditioned on the
 // algorithm (a trial of TruncatedSVD never informs the n_components of
 // IALS, which Optuna's shared parameter names did), and the median pruner
-// compares a trial only with completed trials of the same algorithm.
+// compares a trial only with completed trials of the same algorithm (its
+// start-up count is Optuna's: completed trials of any algorithm).
 package tune
 
 import (
@@ -225,8 +226,10 @@ func tpeValue(rng *rand.Rand, p algo.Param, below, above []Trial, ncand int) any
 
 // MedianPruner stops an iterative trial whose best intermediate score so
 // far is below the median of the scores that completed trials of the same
-// algorithm reported at the same step. The zero value uses Optuna's
-// defaults (5 startup trials, no warm-up, at least 1 trial to compare).
+// algorithm reported at the same step. As in Optuna, nothing is pruned
+// while the study holds fewer than Startup completed trials of any
+// algorithm. The zero value uses Optuna's defaults (5 startup trials, no
+// warm-up, at least 1 trial to compare).
 type MedianPruner struct {
 	Startup   int
 	Warmup    int
@@ -249,11 +252,11 @@ func (m MedianPruner) Prune(history []Trial, t Trial, step int) bool {
 	var complete int
 	var values []float64
 	for _, h := range history {
-		if h.Class != t.Class || h.State != Complete {
+		if h.State != Complete {
 			continue
 		}
 		complete++
-		if v, ok := h.Steps[step]; ok {
+		if v, ok := h.Steps[step]; ok && h.Class == t.Class {
 			values = append(values, v)
 		}
 	}

@@ -173,6 +173,18 @@ func TestMedianPruner(t *testing.T) {
 	if p.Prune(history, Trial{Class: "A", Steps: map[int]float64{9: 0}}, 9) {
 		t.Error("pruned at a step no complete trial reported")
 	}
+	// The start-up count is over every algorithm (Optuna's rule); the
+	// comparison is with the trial's own algorithm only.
+	mixed := []Trial{{Number: 0, Class: "B", State: Complete, Steps: map[int]float64{4: 0.5}}}
+	for i := 1; i < 5; i++ {
+		mixed = append(mixed, Trial{Number: i, Class: "C", State: Complete})
+	}
+	if !p.Prune(mixed, Trial{Class: "B", Steps: map[int]float64{4: 0.4}}, 4) {
+		t.Error("not pruned below the only completed trial of its algorithm once the study had 5 complete trials")
+	}
+	if p.Prune(mixed[:4], Trial{Class: "B", Steps: map[int]float64{4: 0.4}}, 4) {
+		t.Error("pruned while the study had 4 complete trials")
+	}
 }
 
 func TestMemoryClaimRespectsBudgetsConcurrently(t *testing.T) {
