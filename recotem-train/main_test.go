@@ -124,7 +124,7 @@ func TestExitCodes(t *testing.T) {
 		{"dev flag in production", good, append(withKeys, "RECOTEM_ENV=production"), []string{"--dev-allow-unsigned", "--i-understand-this-loads-arbitrary-code"}, 8, "RECOTEM_ENV=development"},
 		{"bad lock timeout", good, withKeys, []string{"--lock-timeout", "-10"}, 8, "-10"},
 		{"bad run id", good, withKeys, []string{"--run-id", "../escape"}, 2, "--run-id"},
-		{"env var format", good, withKeys, []string{"--env-var", "NOEQUALS"}, 2, "KEY=VALUE"},
+		{"env var format", good, withKeys, []string{"--env-var", "NOEQUALS"}, 2, "--env-var 'NOEQUALS' must be in KEY=VALUE format.\n"},
 		{"unknown flag", good, withKeys, []string{"--bogus"}, 2, "bogus"},
 		{"ssrf refused", fmt.Sprintf("source: {type: csv, path: 'http://127.0.0.1:9/x.csv', sha256: %s}\nschema: {user_column: user_id, item_column: item_id}\ntraining: {algorithms: [TopPop]}\noutput: {path: %s}\n", strings.Repeat("a", 64), out), withKeys, nil, 7, ""},
 	} {

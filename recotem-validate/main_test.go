@@ -23,6 +23,8 @@ func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.csv")
 	os.WriteFile(data, []byte("user_id,item_id\nu1,i1\n"), 0o644)
+	dirCSV := filepath.Join(dir, "x.csv")
+	os.Mkdir(dirCSV, 0o755)
 	n := 0
 	recipeFor := func(path string, extra string) string {
 		n++
@@ -40,9 +42,11 @@ func TestValidate(t *testing.T) {
 	}{
 		{"good csv", recipeFor(data, ""), nil, 0, "Recipe 'demo': schema OK\nDataSource: probe OK (csv)\nValidation passed.\n", ""},
 		{"missing csv", recipeFor(filepath.Join(dir, "nope.csv"), ""), nil, 3, "Recipe 'demo': schema OK\n", "CSV file not found"},
+		{"directory named .csv", recipeFor(dirCSV, ""), nil, 3, "Recipe 'demo': schema OK\n", "DataSource probe failed: CSV path '" + dirCSV + "' is a directory, not a file\n"},
 		{"bad schema", recipeFor(data, "bogus: 1\n"), nil, 2, "", "Extra inputs are not permitted"},
 		{"env var", recipeFor("${RECOTEM_RECIPE_DATA}", ""), []string{"--env-var", "RECOTEM_RECIPE_DATA=" + data}, 0, "Validation passed.", ""},
-		{"env var without =", recipeFor(data, ""), []string{"--env-var", "NOEQUALS"}, 2, "", "KEY=VALUE"},
+		{"env var without =", recipeFor(data, ""), []string{"--env-var", "NOEQUALS"}, 2, "", "--env-var 'NOEQUALS' must be in KEY=VALUE format.\n"},
+		{"env var with an empty key", recipeFor(data, ""), []string{"--env-var", "=v"}, 2, "", "--env-var '=v' must be in KEY=VALUE format.\n"},
 		{"http without pin", recipeFor("http://127.0.0.1/x.csv", ""), nil, 2, "", "sha256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

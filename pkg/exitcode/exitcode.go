@@ -6,10 +6,7 @@
 // place, with Of.
 package exitcode
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // The exit codes of every recotem command.
 const (
@@ -63,35 +60,48 @@ func Wrap(code int, err error) error {
 	return &Error{Code: code, Err: err}
 }
 
-// Of maps an error to an exit code. nil is OK. The outermost coded error
-// decides, except that a fetch error (7) anywhere below a data-source,
-// training or unknown error wins over it, as in the reference: a data source
-// that failed because an HTTP fetch was refused exits 7. Recipe (2) and
-// configuration (8) errors are never overridden. An error without any code
-// is Internal.
+// ReasonSigningKeyMissing is the reason of the configuration error for an
+// unset signing key ring; Of never lets a fetch error below it decide.
+const ReasonSigningKeyMissing = "signing_key_missing"
+
+// Of maps an error to an exit code with the reference's precedence
+// (recipe-and-cli.md §2.1), the outermost coded error standing for the
+// exception that was raised:
+//
+//  1. a missing signing key ring (Config with reason signing_key_missing): 8;
+//  2. an outermost recipe error: 2;
+//  3. a fetch error (7) anywhere in the tree: 7, so a data source, config,
+//     artifact, lock or training error caused by a refused or failed HTTP
+//     fetch exits 7;
+//  4. otherwise the outermost code.
+//
+// nil is OK; an error without any code is Internal. The whole tree is
+// searched, including every branch of errors.Join, outermost first.
 func Of(err error) int {
 	if err == nil {
 		return OK
 	}
-	outer := -1
+	var outer *Error
 	fetch := false
 	walk(err, func(e *Error) {
-		if outer < 0 {
-			outer = e.Code
+		if outer == nil {
+			outer = e
 		}
 		if e.Code == Fetch {
 			fetch = true
 		}
 	})
 	switch {
-	case outer == Recipe || outer == Config:
-		return outer
+	case outer == nil:
+		return Internal
+	case outer.Code == Config && outer.Reason == ReasonSigningKeyMissing:
+		return Config
+	case outer.Code == Recipe:
+		return Recipe
 	case fetch:
 		return Fetch
-	case outer < 0:
-		return Internal
 	}
-	return outer
+	return outer.Code
 }
 
 // ReasonOf returns the reason of the outermost coded error that has one.
@@ -105,15 +115,24 @@ func ReasonOf(err error) string {
 	return reason
 }
 
-// walk visits every *Error in err's tree, outermost first.
+// walk visits every *Error in err's tree in the order errors.As searches
+// it: depth first, an error before what it wraps, errors.Join branches in
+// order.
 func walk(err error, visit func(*Error)) {
 	for err != nil {
-		var e *Error
-		if errors.As(err, &e) {
+		if e, ok := err.(*Error); ok {
 			visit(e)
-			err = e.Err
-			continue
 		}
-		return
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, b := range u.Unwrap() {
+				walk(b, visit)
+			}
+			return
+		default:
+			return
+		}
 	}
 }

@@ -24,14 +24,16 @@ var (
 // expansion happens anywhere in a recipe.
 var alwaysNoExpand = []string{"query", "query_parameters"}
 
-// ParseEnvVars parses --env-var KEY=VALUE flags into a map. A flag without
-// "=" or with an empty key is a recipe error (exit 2). Later flags win.
+// ParseEnvVars parses --env-var KEY=VALUE flags into a map, split at the
+// first "=". A flag without "=" is a recipe error (exit 2) with the
+// reference's message; so is an empty key (a fix: the reference accepted
+// "=v", which no ${...} token can reference). Later flags win.
 func ParseEnvVars(flags []string) (map[string]string, error) {
 	out := make(map[string]string, len(flags))
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok || k == "" {
-			return nil, exitcode.New(exitcode.Recipe, "--env-var %q must have the form KEY=VALUE", f)
+			return nil, exitcode.New(exitcode.Recipe, "--env-var '%s' must be in KEY=VALUE format.", f)
 		}
 		out[k] = v
 	}

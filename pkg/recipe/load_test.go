@@ -455,10 +455,18 @@ func TestParseEnvVars(t *testing.T) {
 	if err != nil || m["RECOTEM_RECIPE_DATE"] != "20260501" || m["RECOTEM_RECIPE_E"] != "" || m["RECOTEM_RECIPE_Q"] != "a=b" {
 		t.Fatalf("%v %v", m, err)
 	}
-	for _, bad := range []string{"NOEQUALS", "=v"} {
-		if _, err := ParseEnvVars([]string{bad}); exitcode.Of(err) != exitcode.Recipe {
-			t.Errorf("%q: %v", bad, err)
+	for _, tc := range []struct{ flag, msg string }{
+		{"NOEQUALS", "--env-var 'NOEQUALS' must be in KEY=VALUE format."},
+		{"=v", "--env-var '=v' must be in KEY=VALUE format."}, // the reference accepted an empty key
+		{"", "--env-var '' must be in KEY=VALUE format."},
+	} {
+		_, err := ParseEnvVars([]string{"RECOTEM_RECIPE_OK=1", tc.flag})
+		if exitcode.Of(err) != exitcode.Recipe || err.Error() != tc.msg {
+			t.Errorf("%q: %v (exit %d), want %q (exit 2)", tc.flag, err, exitcode.Of(err), tc.msg)
 		}
+	}
+	if m, err := ParseEnvVars([]string{"RECOTEM_RECIPE_A=1", "RECOTEM_RECIPE_A=2"}); err != nil || m["RECOTEM_RECIPE_A"] != "2" {
+		t.Errorf("later flag must win: %v %v", m, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -175,6 +176,86 @@ func TestJSONSchemaExamples(t *testing.T) {
 	if err := sch.Validate(yamlInstance(t, p)); err == nil {
 		t.Error("invalid plugin source accepted")
 	}
+}
+
+// TestJSONSchemaShippedExamples validates every recipe the repository ships
+// (examples/*/recipe.yaml) against the emitted schema, with the schemas of
+// the example plugins (examples/plugins/recotem-source-*) registered as
+// `recotem schema` would see them, and loads it.
+func TestJSONSchemaShippedExamples(t *testing.T) {
+	root := repoRoot(t)
+	recipes, err := filepath.Glob(filepath.Join(root, "examples", "*", "recipe.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recipes) == 0 {
+		t.Fatalf("no examples/*/recipe.yaml under %s", root)
+	}
+	plugins := examplePlugins(t, filepath.Join(root, "examples", "plugins"))
+	raw, err := JSONSchema(LoadOptions{Plugins: plugins})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch := compileSchema(t, raw)
+	for _, f := range recipes {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			if err := sch.Validate(yamlInstance(t, f)); err != nil {
+				t.Errorf("schema rejects %s: %v", f, err)
+			}
+			opts := testOptions(nil)
+			opts.Plugins = plugins
+			if _, err := Load(f, opts); err != nil {
+				t.Errorf("loader rejects %s: %v", f, err)
+			}
+		})
+	}
+}
+
+// repoRoot returns the directory holding go.work, above the working
+// directory of the test.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.work above the test directory: cannot find the repository root")
+		}
+		dir = parent
+	}
+}
+
+// examplePlugins runs `describe` of every recotem-source-* executable in
+// dir and returns the source types they declare.
+func examplePlugins(t *testing.T, dir string) []PluginType {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "recotem-source-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []PluginType
+	for _, p := range paths {
+		b, err := exec.Command(p, "describe").Output()
+		if err != nil {
+			t.Fatalf("%s describe: %v", p, err)
+		}
+		var d struct {
+			Type     string          `json:"type"`
+			Schema   json.RawMessage `json:"schema"`
+			NoExpand []string        `json:"no_expand"`
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s describe: %v", p, err)
+		}
+		out = append(out, PluginType{Name: d.Type, Schema: d.Schema, NoExpand: d.NoExpand})
+	}
+	return out
 }
 
 func TestJSONSchemaBadPlugin(t *testing.T) {

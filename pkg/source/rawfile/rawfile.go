@@ -246,10 +246,15 @@ func Open(ctx context.Context, kind, path string, sha *string, getenv func(strin
 	return rf, nil
 }
 
-// Probe checks that a file exists, without reading it (the file-source
-// probe of datasources.md §1.7). For http(s) URLs no request is made: only
-// the public-host check runs (skipped with RECOTEM_HTTP_ALLOW_PRIVATE), and
-// a refusal is a fetch error (exit 7).
+// Probe checks that a file exists and can be read, without reading it (the
+// file-source probe of datasources.md §1.7). A local path must name a
+// regular file (or a symlink to one) that opens for reading: a directory, a
+// named pipe, a socket or a device fails, and the file is opened and closed
+// again so that a permission problem shows now rather than at train time.
+// An object-store URI must name an object whose attributes can be read. For
+// http(s) URLs no request is made: only the public-host check runs (skipped
+// with RECOTEM_HTTP_ALLOW_PRIVATE), and a refusal is a fetch error (exit 7).
+// Every other failure is a one-line data-source error (exit 3).
 func Probe(ctx context.Context, kind, path string) error {
 	name, sch := Redact(path), Scheme(path)
 	if sch == "http" || sch == "https" {
@@ -258,18 +263,62 @@ func Probe(ctx context.Context, kind, path string) error {
 		}
 		return nil
 	}
-	var err error
 	if sch != "" && sch != "file" {
-		_, err = uri.Stat(ctx, path)
-	} else {
-		lp, _ := LocalPath(path)
-		_, err = os.Stat(lp)
-	}
-	switch {
-	case err == nil:
+		if _, err := uri.Stat(ctx, path); err != nil {
+			return probeErr(kind, name, err)
+		}
 		return nil
+	}
+	lp, _ := LocalPath(path)
+	// Stat before opening: opening a named pipe would block until a writer
+	// comes along.
+	st, err := os.Stat(lp)
+	if err != nil {
+		return probeErr(kind, name, err)
+	}
+	if err := checkRegular(kind, name, st.Mode()); err != nil {
+		return err
+	}
+	f, err := os.Open(lp)
+	if err != nil {
+		return probeErr(kind, name, err)
+	}
+	defer f.Close()
+	// The path may have been replaced between the two calls.
+	if st, err = f.Stat(); err != nil {
+		return probeErr(kind, name, err)
+	}
+	return checkRegular(kind, name, st.Mode())
+}
+
+// checkRegular fails for anything but a regular file.
+func checkRegular(kind, name string, m fs.FileMode) error {
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return dataErr("%s path '%s' is a directory, not a file", kind, name)
+	}
+	what := "special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		what = "named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "socket"
+	case m&fs.ModeDevice != 0:
+		what = "device"
+	}
+	return dataErr("%s path '%s' is a %s, not a regular file", kind, name, what)
+}
+
+// probeErr maps a stat or open error of Probe to a one-line data-source
+// error.
+func probeErr(kind, name string, err error) error {
+	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return dataErr("%s file not found: %s", kind, name)
+	case errors.Is(err, fs.ErrPermission):
+		return dataErr("Permission denied reading %s file: %s", kind, name)
 	}
 	return dataErr("Failed to probe %s path '%s': %v", kind, name, err)
 }
