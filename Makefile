@@ -11,6 +11,15 @@ BLAS       ?=
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/codelibs/recotem-go/pkg/version.Version=$(VERSION)
 SYSTEMDUNITDIR ?= /lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian packages use /usr/share/zsh/vendor-completions.
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+# Where `make build` puts the binaries, and where `make man` puts the man
+# pages and completion scripts it generates from them (GENDIR/man,
+# GENDIR/completion).
+BIN        ?= bin
+GENDIR     ?= $(BIN)
 UNITS      := recotem-serve.service recotem-train@.service recotem-train@.timer
 TAGS       ?= $(if $(filter openblas,$(BLAS)),blas,)
 CGO        := $(if $(filter openblas,$(BLAS)),1,0)
@@ -27,10 +36,10 @@ PRESENT    := $(foreach c,$(CMDS),$(if $(wildcard $(c)/*.go),$(c)))
 all: build
 
 build:
-	@mkdir -p bin
+	@mkdir -p $(BIN)
 	@for c in $(PRESENT); do \
 		echo "go build $$c"; \
-		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/$$c ./$$c || exit 1; \
+		CGO_ENABLED=$(CGO) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/$$c ./$$c || exit 1; \
 	done
 
 test: build
@@ -56,18 +65,23 @@ fmt:
 vet:
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 
-install: build
+# Binaries, systemd units (ExecStart= pointed at $(PREFIX)/bin), a man page
+# per binary, bash and zsh completion, the annotated environment file.
+# pkg/deploy's TestMakeInstall runs it into a temporary DESTDIR.
+install: build man
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(addprefix bin/,$(PRESENT)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(BIN)/,$(PRESENT)) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in $(UNITS); do \
 		sed 's#/usr/local/bin/#$(PREFIX)/bin/#g' contrib/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
 		mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
-	$(MAKE) man
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0644 bin/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(GENDIR)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 $(GENDIR)/completion/recotem.bash $(DESTDIR)$(BASHCOMPDIR)/recotem
+	install -m 0644 $(GENDIR)/completion/_recotem $(DESTDIR)$(ZSHCOMPDIR)/_recotem
 	install -d $(DESTDIR)$(PREFIX)/share/doc/recotem
 	install -m 0644 contrib/env/recotem.env.example $(DESTDIR)$(PREFIX)/share/doc/recotem/
 
@@ -88,11 +102,47 @@ bench-serve: build
 quickstart: build
 	@scripts/quickstart.sh
 
-# One man page per binary, generated from its kingpin flags.
+# MANPAGE_AWK rewrites the header of a man page kingpin generated: its .TH
+# line carries the whole --version text (several words, and for train and
+# serve a second line), so it becomes ".TH name 1 VERSION ..." with the
+# version as one word, and the NAME section gets the one-line summary
+# (the first sentence of DESCRIPTION) that whatis and apropos read.
+# Already well-formed pages (recotem's own) pass through unchanged.
+define MANPAGE_AWK
+{ l[NR] = $$0 }
+END {
+	desc = ""
+	for (i = 1; i < NR; i++) if (l[i] == ".SH \"DESCRIPTION\"") { desc = l[i + 1]; break }
+	sub(/\. .*/, "", desc); sub(/\.$$/, "", desc)
+	th = 0; skip = 0
+	for (i = 1; i <= NR; i++) {
+		if (!th && l[i] ~ /^\.TH /) {
+			printf ".TH %s 1 %s \"recotem %s\" \"Recotem Manual\"\n", name, ver, ver
+			th = 1; skip = 1; continue
+		}
+		if (skip && l[i] !~ /^\.SH /) continue
+		skip = 0
+		if (i > 1 && l[i - 1] == ".SH \"NAME\"" && l[i] == name && desc != "") { print name " \\- " desc; continue }
+		print l[i]
+	}
+}
+endef
+export MANPAGE_AWK
+
+# One man page per binary (kingpin's --help-man; recotem writes its own),
+# and the completion scripts of recotem, which cover every command.
 man: build
-	@mkdir -p bin/man
-	@for c in $(filter-out recotem,$(PRESENT)); do bin/$$c --help-man > bin/man/$$c.1 || exit 1; done
-	@echo "man pages in bin/man/"
+	@mkdir -p $(GENDIR)/man $(GENDIR)/completion
+	@for c in $(PRESENT); do \
+		v=$$($(BIN)/$$c --version | head -1 | awk '{ print $$3 }'); \
+		[ -n "$$v" ] || { echo "$(BIN)/$$c --version printed no version" >&2; exit 1; }; \
+		$(BIN)/$$c --help-man > $(GENDIR)/man/$$c.1.tmp || exit 1; \
+		awk -v name=$$c -v ver="$$v" "$$MANPAGE_AWK" $(GENDIR)/man/$$c.1.tmp > $(GENDIR)/man/$$c.1 || exit 1; \
+		rm -f $(GENDIR)/man/$$c.1.tmp; \
+	done
+	@$(BIN)/recotem --completion-script-bash > $(GENDIR)/completion/recotem.bash
+	@$(BIN)/recotem --completion-script-zsh > $(GENDIR)/completion/_recotem
+	@echo "man pages in $(GENDIR)/man/, completion scripts in $(GENDIR)/completion/"
 
 clean:
 	rm -rf bin examples/*/artifacts examples/*/serve.log examples/sql-sqlite/data/*.db

@@ -71,7 +71,13 @@ _recotem() {
     fi
 }
 
-if [[ "$(basename -- ${(%):-%x})" != "_recotem" ]]; then
+# Sourced or evaluated (source <(recotem --completion-script-zsh)): register
+# the function. Autoloaded from $fpath as _recotem (make install puts this
+# file in site-functions): the file is the body of the first call of
+# _recotem, which has just redefined itself, so complete that call too.
+if [[ "$funcstack[1]" == "_recotem" ]]; then
+    _recotem "$@"
+else
     compdef _recotem recotem
 fi
 `

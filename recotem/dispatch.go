@@ -55,8 +55,14 @@ func (d *dispatcher) run(args []string) int {
 		return exitcode.Recipe
 	}
 	switch arg := args[0]; arg {
-	case "-h", "--help":
+	case "-h", "--help", "--help-long":
 		d.help(d.stdout)
+		return exitcode.OK
+	case "--help-man":
+		if err := manPage(d.stdout); err != nil {
+			fmt.Fprintf(d.stderr, "recotem: writing the man page: %v\n", err)
+			return exitcode.Internal
+		}
 		return exitcode.OK
 	case "help":
 		return d.runHelp(args[1:])

@@ -38,11 +38,17 @@
 // # Usage of the dispatcher itself
 //
 //	recotem --help | -h | help      list commands and extensions (stdout), exit 0
+//	                                (--help-long is accepted as a synonym)
 //	recotem                         the same list on stderr, exit 2 (a missing
 //	                                command is a usage error; a scheduler that
 //	                                runs a bare "recotem" must not see success)
 //	recotem help CMD                exec recotem-CMD --help
 //	recotem --version               print the version (stdout), exit 0
+//	recotem --help-man              print the man page recotem(1) (stdout), exit 0:
+//	                                the built-in commands, the lookup, the exit
+//	                                codes; written in man.go in the layout of the
+//	                                pages kingpin generates for the other binaries
+//	                                (`make man` installs it with theirs)
 //	recotem --completion-script-bash | --completion-script-zsh
 //	                                print a shell completion script, exit 0
 //	recotem __complete WORDS...     (hidden) completion candidates, see below

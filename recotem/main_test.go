@@ -384,29 +384,144 @@ func TestComplete(t *testing.T) {
 
 func TestCompletionScripts(t *testing.T) {
 	bin := install(t)
+	scripts := map[string]string{}
 	for _, flag := range []string{"--completion-script-bash", "--completion-script-zsh"} {
 		got := run(t, bin, "", "", flag)
 		if got.code != 0 || !strings.Contains(got.stdout, "__complete") {
 			t.Errorf("%s = %+v", flag, got)
 		}
-	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash not installed; script content checked above")
+		scripts[flag] = got.stdout
 	}
 	script(t, filepath.Dir(bin), "recotem-foo", `printf -- '--alpha\n--beta\n'`)
-	// Load the bash script and complete "recotem tr<TAB>" and
-	// "recotem foo --a<TAB>" as bash would.
-	prog := `eval "$(recotem --completion-script-bash)"
+	t.Run("bash", func(t *testing.T) {
+		bash := lookTool(t, "bash", "bash", "the bash script was only checked for content")
+		// Load the bash script and complete "recotem tr<TAB>" and
+		// "recotem foo --a<TAB>" as bash would.
+		prog := `eval "$(recotem --completion-script-bash)"
 COMP_WORDS=(recotem tr); COMP_CWORD=1; _recotem_bash_autocomplete; echo "${COMPREPLY[@]}"
 COMP_WORDS=(recotem foo --a); COMP_CWORD=2; _recotem_bash_autocomplete; echo "${COMPREPLY[@]}"`
-	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
-	cmd.Env = testEnv("", filepath.Dir(bin))
-	out, err := cmd.CombinedOutput()
+		cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
+		cmd.Env = testEnv("", filepath.Dir(bin))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash: %v\n%s", err, out)
+		}
+		if string(out) != "train\n--alpha\n" {
+			t.Errorf("bash completion = %q, want %q", out, "train\n--alpha\n")
+		}
+	})
+	t.Run("zsh", func(t *testing.T) {
+		zsh := lookTool(t, "zsh", "zsh", "the zsh script was only checked for content")
+		// The script installed by `make install` as site-functions/_recotem.
+		fpath := t.TempDir()
+		if err := os.WriteFile(filepath.Join(fpath, "_recotem"), []byte(scripts["--completion-script-zsh"]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := "train\nserve\nschema\n--alpha\nkeygen\n<files>\n"
+		for _, mode := range []struct{ name, load, want string }{
+			// source <(recotem --completion-script-zsh): registers _recotem.
+			{"eval", `eval "$(recotem --completion-script-zsh)"`, "compdef _recotem recotem\n" + want},
+			// Autoloaded from $fpath: the first call completes too.
+			{"fpath", `fpath=(` + fpath + ` $fpath); autoload -Uz _recotem`, want},
+		} {
+			cmd := exec.Command(zsh, "-f", "-c", zshCompletionHarness+mode.load+"\n"+zshCompletions)
+			cmd.Env = testEnv("", filepath.Dir(bin))
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("zsh (%s): %v\n%s", mode.name, err, out)
+			}
+			if string(out) != mode.want {
+				t.Errorf("zsh completion (%s) = %q, want %q", mode.name, out, mode.want)
+			}
+		}
+	})
+}
+
+// zshCompletionHarness runs the zsh completion function outside the line
+// editor: compadd, compdef and _files only work inside a completion widget,
+// so they are replaced by functions that print what they were given
+// (compadd keeps the candidates starting with $PREFIX, as the real one does).
+// `complete WORDS...` completes the last word of a command line.
+const zshCompletionHarness = `typeset -gA compstate
+compadd() {
+    [[ $1 == -a ]] || return 1
+    local -a m=("${(@P)2}")
+    m=(${(M)m:#${PREFIX}*})
+    compstate[nmatches]=${#m}
+    (( ${#m} )) && print -rl -- $m
+    return 0
+}
+_files() { print -r -- "<files>" }
+compdef() { print -r -- "compdef $*" }
+complete() { words=("$@"); CURRENT=$#; PREFIX=${words[-1]}; compstate[nmatches]=0; _recotem }
+`
+
+// zshCompletions are the command lines completed by the zsh test: a
+// command, two commands sharing a prefix, an extension's flag (answered by
+// the extension), a command after help, and the file fallback.
+const zshCompletions = `complete recotem tr
+complete recotem s
+complete recotem foo --a
+complete recotem help ke
+complete recotem nosuch x
+`
+
+// lookTool returns the path of the program name (Debian package pkg), or
+// skips the test, saying what stays unchecked; with
+// RECOTEM_TEST_REQUIRE_SERVICES=1 (CI, which installs it) a missing
+// program fails the test instead.
+func lookTool(t *testing.T, name, pkg, unchecked string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("bash: %v\n%s", err, out)
+		if os.Getenv("RECOTEM_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("%s required (RECOTEM_TEST_REQUIRE_SERVICES=1) but not installed (apt-get install %s): %v", name, pkg, err)
+		}
+		t.Skipf("%s not installed (apt-get install %s): %s", name, pkg, unchecked)
 	}
-	if string(out) != "train\n--alpha\n" {
-		t.Errorf("bash completion = %q, want %q", out, "train\n--alpha\n")
+	return p
+}
+
+func TestManPage(t *testing.T) {
+	bin := install(t)
+	got := run(t, bin, "", "", "--help-man")
+	if got.code != 0 || got.stderr != "" {
+		t.Fatalf("--help-man = %+v", got)
+	}
+	lines := strings.Split(got.stdout, "\n")
+	if lines[0] != `.TH recotem 1 dev "recotem dev" "Recotem Manual"` {
+		t.Errorf("header %q: want the name, section 1 and the version as one word", lines[0])
+	}
+	for _, want := range []string{".SH \"NAME\"\nrecotem \\- ", ".SH \"SYNOPSIS\"", ".SH \"EXIT STATUS\"", "RECOTEM_EXEC_PATH", "\\fB\\-\\-help\\-man\\fR"} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("man page lacks %q", want)
+		}
+	}
+	for _, b := range builtins {
+		if !strings.Contains(got.stdout, ".SS\n\\fB"+b.name+"\\fR\n") || !strings.Contains(got.stdout, "\\fBrecotem-"+b.name+"\\fR(1)") {
+			t.Errorf("man page lacks command %s", b.name)
+		}
+	}
+	// The page is static: extension commands are not listed.
+	script(t, filepath.Dir(bin), "recotem-foo", "exit 0")
+	if again := run(t, bin, "", "", "--help-man"); again.stdout != got.stdout {
+		t.Error("the man page depends on the installed extensions")
+	}
+	groff := lookTool(t, "groff", "groff-base", "the man page was not rendered")
+	page := filepath.Join(t.TempDir(), "recotem.1")
+	if err := os.WriteFile(page, []byte(got.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// -ww: every warning; -z: no output, only the diagnostics.
+	if out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", page).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("groff: %v\n%s", err, out)
+	}
+}
+
+func TestHelpLongIsHelp(t *testing.T) {
+	bin := install(t)
+	help, long := run(t, bin, "", "", "--help"), run(t, bin, "", "", "--help-long")
+	if long.code != 0 || long.stdout != help.stdout {
+		t.Errorf("--help-long = %+v, want the --help output", long)
 	}
 }

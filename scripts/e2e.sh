@@ -2,8 +2,11 @@
 # make e2e: the whole user story against the binaries in bin/ (run `make
 # build` first): keygen, validate, train and inspect every example, serve
 # them all, call every verb, retrain and watch the hot swap, SIGHUP picks up
-# a new recipe, SIGTERM drains and exits 0. Every step checks its exit code;
-# a failing step prints what failed and the server log.
+# a new recipe that neither inotify nor polling could have found, SIGTERM
+# lets a request in flight finish and exits 0, and `make quickstart`
+# (scripts/quickstart.sh, on a copy of the example) ends with
+# recommendations. Every step checks its exit code; a failing step prints
+# what failed and the server log. Needs jq or python3 to parse JSON.
 #
 # Environment: E2E_BIN (default bin/), E2E_PORT (default: a free port),
 # E2E_EXAMPLES (default: all; quickstart is required), E2E_KEEP=1 keeps the
@@ -75,15 +78,15 @@ expect() {
 	fi
 }
 
-# json_check FILE: FILE must hold one JSON value (jq, else python3, else a
-# shape check with grep).
+# json_check FILE: FILE must hold one JSON value, checked by a real parser
+# (jq, else python3); without either the test fails rather than guess.
 json_check() {
 	if command -v jq >/dev/null; then
 		jq -e . "$1" >/dev/null || die "$1 is not JSON"
 	elif command -v python3 >/dev/null; then
 		python3 -m json.tool "$1" >/dev/null || die "$1 is not JSON"
 	else
-		grep -q '^{' "$1" && tail -c 2 "$1" | grep -q '}' || die "$1 is not a JSON object"
+		die "no JSON parser: install jq (apt-get install jq) or python3"
 	fi
 }
 
@@ -136,6 +139,9 @@ call() {
 	http "$@"
 	[ "$status" = 200 ] || die "$1 $2 answered $status: $body"
 }
+
+begin "a JSON parser"
+command -v jq >/dev/null || command -v python3 >/dev/null || die "neither jq nor python3 is installed (apt-get install jq)"
 
 begin "binaries in $bin"
 for c in recotem recotem-train recotem-serve recotem-inspect recotem-validate recotem-keygen; do
@@ -217,6 +223,14 @@ mkdir recipes
 for e in $examples; do
 	sed -E "s#^([[:space:]]*path:[[:space:]]*)#\\1$e/#" "$e/recipe.yaml" >"recipes/$e.yaml"
 done
+# The SIGHUP step's recipe: a symlink in the recipes directory to a file
+# that does not exist yet (skipped by every rescan) in a subdirectory (a
+# recipe must resolve inside the recipes root). The watch is not recursive,
+# so writing the target raises no event the server sees; only a rescan
+# (SIGHUP, or a poll, which RECOTEM_WATCH_INTERVAL=30 puts 27-33 s apart)
+# can find it.
+mkdir recipes/.hup
+ln -s .hup/quickstart-copy.yaml recipes/quickstart-copy.yaml
 port=${E2E_PORT:-}
 if [ -z "$port" ]; then
 	for _ in $(seq 20); do
@@ -224,7 +238,7 @@ if [ -z "$port" ]; then
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
 	done
 fi
-export RECOTEM_API_KEYS=$api_entry RECOTEM_WATCH_INTERVAL=1 RECOTEM_METRICS_ENABLED=1 RECOTEM_DRAIN_SECONDS=5
+export RECOTEM_API_KEYS=$api_entry RECOTEM_WATCH_INTERVAL=30 RECOTEM_METRICS_ENABLED=1 RECOTEM_DRAIN_SECONDS=5
 "$recotem" serve --recipes recipes --port "$port" 2>serve.log &
 pid=$!
 # serve loads every recipe before it accepts connections: the first answer
@@ -242,6 +256,17 @@ NOAUTH=
 	die "/v1/health is not 200 ($status): $body"
 }
 echo "   GET /v1/health → $body"
+
+begin "GET /livez, /readyz (public, as Kubernetes probes call them)"
+NOAUTH=1 http GET /livez
+[ "$status" = 200 ] && grep -q '"status":"ok"' <<<"$body" || die "/livez answered $status: $body"
+NOAUTH=1 http GET /readyz
+[ "$status" = 200 ] && grep -q '"status":"ok"' <<<"$body" || die "/readyz answered $status: $body"
+
+begin "make quickstart refuses a port in use (QUICKSTART_PORT=$port)"
+rc=0
+QUICKSTART_PORT=$port QUICKSTART_BIN=$bin QUICKSTART_DIR=$work/quickstart "$root/scripts/quickstart.sh" >"$out" 2>"$err" || rc=$?
+[ "$rc" != 0 ] && grep -q "port $port (QUICKSTART_PORT) is in use" "$err" || die "quickstart on a busy port exited $rc: $(cat "$err")"
 
 begin "authentication"
 NOAUTH=1 http GET /v1/recipes
@@ -311,6 +336,9 @@ done
 
 begin "hot swap: train quickstart again, the server swaps within 2 s"
 sleep 1 # a new trained_at second, so the new artifact differs
+# The swap is a rescan: none can happen by polling before 27 s from here
+# (RECOTEM_WATCH_INTERVAL=30 minus 10 % jitter).
+last_rescan_floor=$(now_ms)
 (cd quickstart && expect 0 "$recotem" train recipe.yaml --json -q)
 new=$(model_version "$out")
 [ -n "$new" ] && [ "$new" != "${version[quickstart]}" ] || die "retraining gave model version '$new' (was ${version[quickstart]})"
@@ -324,9 +352,12 @@ done
 echo "   swapped to ${new:0:19}… after $(($(now_ms) - t0)) ms"
 version[quickstart]=$new
 
-begin "SIGHUP: the server survives and serves a newly copied recipe"
-sed 's/^name: quickstart$/name: quickstart-copy/' recipes/quickstart.yaml >recipes/.quickstart-copy.tmp
-mv recipes/.quickstart-copy.tmp recipes/quickstart-copy.yaml
+begin "SIGHUP: the server rescans and serves a recipe nothing else could have found"
+sed 's/^name: quickstart$/name: quickstart-copy/' recipes/quickstart.yaml >recipes/.hup/quickstart-copy.tmp
+mv recipes/.hup/quickstart-copy.tmp recipes/.hup/quickstart-copy.yaml
+sleep 1.5
+http POST /v1/recipes/quickstart-copy:recommend '{"user_id":"user007","limit":3}'
+[ "$status" = 404 ] || die "quickstart-copy answered $status before SIGHUP, want 404 (found without a signal?): $body"
 kill -HUP "$pid"
 t0=$(now_ms)
 while :; do
@@ -336,18 +367,82 @@ while :; do
 	[ $(($(now_ms) - t0)) -lt 5000 ] || die "quickstart-copy not served 5 s after SIGHUP (last answer $status $body)"
 	sleep 0.05
 done
+served=$(now_ms)
 [ "$mv" = "${version[quickstart]}" ] || die "quickstart-copy serves $mv, want ${version[quickstart]}"
 grep -q '"event":"sighup_rescan"' serve.log || die "serve.log has no sighup_rescan event"
-echo "   quickstart-copy served after $(($(now_ms) - t0)) ms"
+[ $((served - last_rescan_floor)) -lt 26000 ] ||
+	die "served $((served - last_rescan_floor)) ms after the last rescan: a 30 s poll could explain it, SIGHUP is not proven"
+echo "   quickstart-copy served $((served - t0)) ms after SIGHUP ($((served - last_rescan_floor)) ms after the last rescan, polls are >= 27 s apart)"
 
-begin "SIGTERM: drain and exit 0"
+begin "SIGTERM: a request in flight completes with 200, then exit 0"
+# A batch request whose body is only half sent when SIGTERM arrives; the
+# rest follows once the server logs serve_draining, so the request is
+# certainly in flight during the drain.
+batch='{"requests":['
+for _ in $(seq 50); do batch+='{"user_id":"user007","limit":5},'; done
+batch+='{"user_id":"user001","limit":5}]}'
+(
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	printf 'POST /v1/recipes/quickstart:batch-recommend HTTP/1.0\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+		"$api_key" "${#batch}" "${batch:0:40}" >&3
+	: >inflight.started
+	for _ in $(seq 200); do
+		grep -q '"event":"serve_draining"' serve.log && break
+		sleep 0.05
+	done
+	printf '%s' "${batch:40}" >&3
+	cat <&3 >inflight.resp
+) &
+inflight=$!
+for _ in $(seq 100); do
+	[ -e inflight.started ] && break
+	sleep 0.05
+done
+[ -e inflight.started ] || die "the in-flight request did not start"
+sleep 0.2
 kill -TERM "$pid"
+wait "$inflight" || die "the in-flight request failed"
+head -1 inflight.resp | grep -q '^HTTP/1\.[01] 200' || die "the in-flight request answered: $(head -1 inflight.resp)"
+grep -q '"results":\[{"index":0,"status":"ok","items":\[{"item_id":"item003"' inflight.resp ||
+	die "the in-flight request's answer: $(tail -c 300 inflight.resp)"
+grep -q '"event":"serve_draining"' serve.log || die "serve.log lacks serve_draining"
 rc=0
 wait "$pid" || rc=$?
 pid=
 [ "$rc" = 0 ] || die "serve exited $rc after SIGTERM, want 0"
-grep -q '"event":"serve_draining"' serve.log && grep -q '"event":"serve_shutdown"' serve.log ||
-	die "serve.log lacks the serve_draining and serve_shutdown events"
+grep -q '"event":"serve_shutdown"' serve.log || die "serve.log lacks the serve_shutdown event"
+echo "   in-flight batch-recommend answered $(head -1 inflight.resp | tr -d '\r') during the drain"
+
+# quickstart [VAR=value...]: run scripts/quickstart.sh on a copy of the
+# example with these QUICKSTART_* settings and without the RECOTEM_
+# settings of this script.
+quickstart() {
+	(
+		while read -r v; do unset "$v"; done < <(compgen -e | grep '^RECOTEM_')
+		# shellcheck disable=SC2163 # the arguments are VAR=value pairs
+		export QUICKSTART_BIN=$bin QUICKSTART_DIR=$work/quickstart-demo "$@"
+		exec "$root/scripts/quickstart.sh"
+	)
+}
+cp -R "$root/examples/quickstart" quickstart-demo
+rm -rf quickstart-demo/artifacts
+
+begin "make quickstart (scripts/quickstart.sh) ends with recommendations and stops its server"
+expect 0 quickstart
+qport=$(sed -n 's/^== recotem serve --recipes \. --port \([0-9]*\)$/\1/p' "$out")
+[ -n "$qport" ] || die "quickstart printed no serve port: $(cat "$out")"
+grep -q '"items":\[{"item_id":"item003","score":71},{"item_id":"item004","score":58}' "$out" ||
+	die "quickstart printed no recommendations for user007: $(tail -8 "$out")"
+[ "$(tail -1 "$out")" = "== server stopped (exit 0)" ] || die "quickstart ended with: $(tail -1 "$out")"
+if (exec 3<>"/dev/tcp/127.0.0.1/$qport") 2>/dev/null; then die "port $qport still answers after quickstart"; fi
+
+begin "make quickstart fails clearly, and stops its server, when serve never becomes healthy"
+rc=0
+quickstart QUICKSTART_HEALTH_SECONDS=0 >"$out" 2>"$err" || rc=$?
+qport=$(sed -n 's/^== recotem serve --recipes \. --port \([0-9]*\)$/\1/p' "$out")
+[ "$rc" = 1 ] && grep -q "did not become healthy on port $qport within 0 s" "$err" ||
+	die "quickstart without health exited $rc: $(head -3 "$err")"
+if (exec 3<>"/dev/tcp/127.0.0.1/$qport") 2>/dev/null; then die "port $qport still answers after a failed quickstart"; fi
 
 step="finished"
 echo "== e2e passed in $(($(date +%s) - started)) s"

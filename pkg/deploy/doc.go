@@ -6,7 +6,11 @@
 // shown as defaults are the defaults recotem-serve applies) and the
 // Kubernetes manifests in contrib/k8s (YAML syntax, the kustomization, probes,
 // security contexts, the example recipe loads, the example Secret holds no
-// usable key).
+// usable key). TestMakeInstall runs `make install` into a temporary DESTDIR
+// and checks every file it installs (binaries, units, man pages, completion
+// scripts, the environment example); it uses the binaries in
+// $RECOTEM_TEST_EXAMPLES_BIN when set (`make test` sets it to bin/), else
+// builds them.
 //
 // The package has no code of its own: its tests are the checks, so that
 // `go test ./...` in pkg fails when a deployment file drifts from the code.

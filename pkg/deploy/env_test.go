@@ -188,3 +188,66 @@ func TestSourceVariablesAreDocumented(t *testing.T) {
 		t.Errorf("%s reads %s, which is not documented: add it to %s and to the documented list of this test", rel, name, envExample)
 	}
 }
+
+// libraryVariableRE matches an environment variable read by name in Go
+// code: os.Getenv("NAME"), os.LookupEnv("NAME"), an injected getenv("NAME"),
+// or a constant `EnvSomething = "NAME"`.
+var libraryVariableRE = regexp.MustCompile(`(?:(?:Getenv|LookupEnv|getenv|lookupEnv)\(|Env[A-Za-z]* *= *)"([A-Z][A-Z0-9_]*)"`)
+
+// TestEnvExampleNamesLibraryVariables: every variable outside RECOTEM_*
+// that the code reads by name (NO_COLOR, the object-store endpoints and
+// emulators, systemd's notify variables, ...) is mentioned in the env
+// example. PATH needs no explanation.
+func TestEnvExampleNamesLibraryVariables(t *testing.T) {
+	example := read(t, envExample)
+	r := root(t)
+	mods, err := filepath.Glob(filepath.Join(r, "recotem*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods = append(mods, filepath.Join(r, "pkg"))
+	found := map[string]string{}
+	for _, mod := range mods {
+		err := filepath.WalkDir(mod, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "testdata" || strings.HasSuffix(d.Name(), "test") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range libraryVariableRE.FindAllStringSubmatch(string(b), -1) {
+				if _, ok := found[m[1]]; !ok {
+					found[m[1]] = p
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"NO_COLOR", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "STORAGE_EMULATOR_HOST", "NOTIFY_SOCKET"} {
+		if _, ok := found[name]; !ok {
+			t.Errorf("the scan did not find %s, which the code reads: is the pattern stale?", name)
+		}
+	}
+	for name, p := range found {
+		if strings.HasPrefix(name, "RECOTEM_") || name == "PATH" {
+			continue
+		}
+		if !regexp.MustCompile(`\b` + name + `\b`).MatchString(example) {
+			rel, _ := filepath.Rel(r, p)
+			t.Errorf("%s reads %s, which %s does not mention", rel, name, envExample)
+		}
+	}
+}

@@ -92,12 +92,13 @@ func TestUnitDirectives(t *testing.T) {
 		{serveUnit, "Install", "WantedBy", []string{"multi-user.target"}},
 
 		{trainUnit, "Service", "Type", []string{"oneshot"}},
-		{trainUnit, "Service", "ExecStart", []string{installBin + "recotem-train /etc/recotem/recipes/%i.yaml -q"}},
+		{trainUnit, "Service", "ExecStart", []string{installBin + "recotem-train /etc/recotem/recipes/%i.yaml -q --fail-on-busy"}},
 		{trainUnit, "Service", "EnvironmentFile", []string{"/etc/recotem/recotem.env"}},
 		{trainUnit, "Service", "User", []string{"recotem"}},
 		{trainUnit, "Service", "Group", []string{"recotem"}},
-		// A busy lock exits 0 without --fail-on-busy: nothing to add.
-		{trainUnit, "Service", "SuccessExitStatus", nil},
+		// --fail-on-busy makes a skipped busy lock exit 6, which counts
+		// as success but stays visible in the journal (status=6).
+		{trainUnit, "Service", "SuccessExitStatus", []string{"6"}},
 		// Retry only the maybe-transient 3 (data source) and 7 (HTTP fetch).
 		{trainUnit, "Service", "Restart", []string{"on-failure"}},
 		{trainUnit, "Service", "RestartPreventExitStatus", []string{"1 2 4 5 6 8"}},

@@ -256,6 +256,7 @@ type exampleFile struct {
 
 func exampleFiles() []exampleFile {
 	return []exampleFile{
+		{path: "examples/quickstart/data/interactions.csv", gen: infallible(quickstartInteractions)},
 		{path: "examples/realistic/data/interactions.csv", gen: infallible(realisticInteractions)},
 		{path: "examples/realistic/data/items.csv", gen: infallible(realisticItems)},
 		{path: "examples/sql-sqlite/data/shop.sql", gen: infallible(shopSQL)},
@@ -273,7 +274,7 @@ func infallible(gen func() []byte) func() ([]byte, error) {
 func TestExampleData(t *testing.T) {
 	root := repoRoot(t)
 	for _, f := range exampleFiles() {
-		t.Run(filepath.Base(f.path), func(t *testing.T) {
+		t.Run(strings.TrimPrefix(f.path, "examples/"), func(t *testing.T) {
 			want, err := f.gen()
 			if err != nil {
 				t.Fatal(err)
