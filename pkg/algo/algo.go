@@ -12,6 +12,8 @@ package algo
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 
 	"github.com/codelibs/recotem-go/pkg/sparse"
 )
@@ -95,7 +97,8 @@ type Encoder interface {
 	Float64(name string, v []float64)
 	Int32(name string, v []int32)
 	Int64(name string, v []int64)
-	// JSON stores a small JSON document (configuration, shapes).
+	// JSON stores a small JSON document (configuration, shapes): a struct
+	// of numbers, strings and bools, read back with Decoder.Object.
 	JSON(name string, v any) error
 }
 
@@ -106,7 +109,109 @@ type Decoder interface {
 	Float64(name string) ([]float64, error)
 	Int32(name string) ([]int32, error)
 	Int64(name string) ([]int64, error)
-	JSON(name string, v any) error
+	// Object returns a JSON section that holds one flat object of scalars
+	// (what Encoder.JSON writes for a struct of numbers, strings and
+	// bools), decoded without reflection: a number written as an integer
+	// that fits is an int64, any other number a float64, then string and
+	// bool. Nested objects and arrays, null and duplicate keys are errors.
+	// Read the fields with a FieldReader.
+	Object(name string) (Params, error)
+}
+
+// FieldReader reads the fields of a configuration object returned by
+// Decoder.Object by name, with the Params getters, and collects every
+// problem: a missing field, a value of the wrong type and, in Err, a field
+// that was never read (a payload written by another version).
+type FieldReader struct {
+	section string
+	p       Params
+	read    map[string]bool
+	errs    []error
+}
+
+// NewFieldReader returns a reader of the fields of p, the object of the
+// named section (used in error messages).
+func NewFieldReader(section string, p Params) *FieldReader {
+	return &FieldReader{section: section, p: p, read: make(map[string]bool, len(p))}
+}
+
+// has marks name as read and records an error if it is missing.
+func (r *FieldReader) has(name string) bool {
+	r.read[name] = true
+	if _, ok := r.p[name]; !ok {
+		r.errs = append(r.errs, fmt.Errorf("field %q is missing", name))
+		return false
+	}
+	return true
+}
+
+func (r *FieldReader) check(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// Float returns a number field.
+func (r *FieldReader) Float(name string) float64 {
+	if !r.has(name) {
+		return 0
+	}
+	v, err := r.p.Float(name)
+	r.check(err)
+	return v
+}
+
+// Int returns an integer field (a float must be integral and within the
+// int64 range).
+func (r *FieldReader) Int(name string) int {
+	if !r.has(name) {
+		return 0
+	}
+	if f, ok := r.p[name].(float64); ok && !(f >= math.MinInt64 && f < math.MaxInt64) {
+		r.errs = append(r.errs, fmt.Errorf("parameter %q: want an integer, got %v", name, f))
+		return 0
+	}
+	v, err := r.p.Int(name)
+	r.check(err)
+	return v
+}
+
+// Int64 returns an integer field as an int64.
+func (r *FieldReader) Int64(name string) int64 { return int64(r.Int(name)) }
+
+// String returns a string field.
+func (r *FieldReader) String(name string) string {
+	if !r.has(name) {
+		return ""
+	}
+	v, err := r.p.String(name)
+	r.check(err)
+	return v
+}
+
+// Bool returns a boolean field.
+func (r *FieldReader) Bool(name string) bool {
+	if !r.has(name) {
+		return false
+	}
+	v, err := r.p.Bool(name)
+	r.check(err)
+	return v
+}
+
+// Err returns every problem found, including the fields that were never
+// read, prefixed with the section name, or nil.
+func (r *FieldReader) Err() error {
+	errs := r.errs
+	for _, name := range r.p.Names() {
+		if !r.read[name] {
+			errs = append(errs, fmt.Errorf("unknown field %q", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%s: %w", r.section, err)
+	}
+	return nil
 }
 
 // ErrNotFitted is returned when a model is used before Fit.

@@ -262,6 +262,40 @@ func TestEveryByteFlipFails(t *testing.T) {
 	}
 }
 
+// TestVerifyHMAC checks that VerifyHMAC (inspect's text mode, no model
+// version) accepts and refuses exactly what Verify does, for artifacts on
+// both sides of the size from which Verify hashes in parallel.
+func TestVerifyHMAC(t *testing.T) {
+	r := activeRing(t)
+	for _, size := range []int{13, parallelHashMin + 1} {
+		b := small(t, "active", keyActive, []byte(`{}`), make([]byte, size))
+		// -1: unmodified; then a byte of the kid, the MAC, the header, the
+		// payload's start, middle and end.
+		for _, i := range []int{-1, 13, 30, 56, 57, 57 + size/2, len(b) - 1} {
+			c := append([]byte(nil), b...)
+			if i >= 0 {
+				c[i] ^= 0x20
+			}
+			ct, err := Parse(c, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, errFull := ct.Verify(r)
+			errMAC := ct.VerifyHMAC(r)
+			if (errFull == nil) != (i < 0) || (errMAC == nil) != (i < 0) || errFull != nil && errFull.Error() != errMAC.Error() {
+				t.Fatalf("size %d, flip at %d: Verify %v, VerifyHMAC %v", size, i, errFull, errMAC)
+			}
+			if i < 0 && sum != sha256.Sum256(c) {
+				t.Fatalf("size %d: model version differs from the SHA-256 of the bytes", size)
+			}
+		}
+		ct, _ := Parse(b, 0)
+		if err := ct.VerifyHMAC(ring(t, "other:"+keyActive)); err == nil || !strings.Contains(err.Error(), "signed with unknown kid 'active'") {
+			t.Errorf("size %d: unknown kid: %v", size, err)
+		}
+	}
+}
+
 func TestTruncationAtEveryLength(t *testing.T) {
 	hdr := []byte(`{"a":1}`)
 	b := small(t, "active", keyActive, hdr, []byte("0123456789"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -17,7 +18,8 @@ import (
 
 // InspectOptions are the inputs of Inspect.
 type InspectOptions struct {
-	// Artifact is the local path or file:// URI given on the command line.
+	// Artifact is the path or URI given on the command line: a local path,
+	// a file:// URI, or (with ReadRemote) an object-store or HTTPS URI.
 	Artifact string
 	// DevAllowUnsigned verifies with the dev key "dev:"+64×"0" when
 	// RECOTEM_SIGNING_KEYS is unset; it requires RECOTEM_ENV=development.
@@ -56,10 +58,18 @@ func readArtifact(name string, limit int64, mmap bool, readRemote func(string, i
 // ReadURI reads the artifact at an object-store or HTTPS URI through read,
 // asking for at most limit+1 bytes (more is "exceeds cap"), and follows a
 // pointer object in the same prefix one level, as ReadResolved does for
-// files. Errors carry exitcode.Artifact.
+// files. A pointer whose target does not exist (read returns an error that
+// is fs.ErrNotExist) fails as a local one does: "pointer '<uri>' references
+// missing artifact '<target>'". Errors carry exitcode.Artifact.
 func ReadURI(name string, limit int64, read func(uri string, max int64) ([]byte, error)) ([]byte, error) {
-	get := func(u string) ([]byte, error) {
+	// The cause is kept as text only: a fetch error must not turn an
+	// artifact error (exit 5) into a fetch error (exit 7).
+	get := func(u string, pointer string) ([]byte, error) {
 		b, err := read(u, limit+1)
+		if pointer != "" && errors.Is(err, fs.ErrNotExist) {
+			return nil, exitcode.Reasoned(exitcode.Artifact, ReasonRead,
+				"pointer %s references missing artifact %s", pyRepr(pointer), pyRepr(u))
+		}
 		if err != nil {
 			return nil, exitcode.Reasoned(exitcode.Artifact, ReasonRead, "Cannot read artifact '%s': %v", u, err)
 		}
@@ -68,12 +78,12 @@ func ReadURI(name string, limit int64, read func(uri string, max int64) ([]byte,
 		}
 		return b, nil
 	}
-	b, err := get(name)
+	b, err := get(name, "")
 	if err != nil {
 		return nil, err
 	}
 	if target, ok := ParsePointer(b); ok {
-		return get(name[:strings.LastIndexByte(name, '/')+1] + target)
+		return get(name[:strings.LastIndexByte(name, '/')+1]+target, name)
 	}
 	return b, nil
 }
@@ -175,7 +185,14 @@ func Inspect(opt InspectOptions) error {
 			return fmt.Errorf("HMAC verification failed: %w", err)
 		}
 	}
-	sum, err := c.Verify(ring)
+	// Only --json prints the model version: the text output skips its
+	// SHA-256 pass over the artifact.
+	var sum [32]byte
+	if opt.JSON {
+		sum, err = c.Verify(ring)
+	} else {
+		err = c.VerifyHMAC(ring)
+	}
 	if err != nil {
 		return fmt.Errorf("HMAC verification failed: %w", err)
 	}

@@ -3,6 +3,8 @@ package artifact
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -248,5 +250,61 @@ func TestRepairURI(t *testing.T) {
 		if got := RepairURI(in); got != want {
 			t.Errorf("RepairURI(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestReadURI(t *testing.T) {
+	e := encodeTest(t, activeRing(t))
+	art := e.Bytes()
+	objs := map[string][]byte{
+		"s3://b/m/model.recotem":          []byte("model.1234abcd.recotem\n"),
+		"s3://b/m/model.1234abcd.recotem": art,
+		"s3://b/m/gone.recotem":           []byte("gone.deadbeef.recotem\n"),
+		"s3://b/m/denied.recotem":         []byte("denied.00000000.recotem\n"),
+	}
+	read := func(u string, max int64) ([]byte, error) {
+		if strings.Contains(u, "denied.0") {
+			return nil, exitcode.Reasoned(exitcode.Fetch, "fetch_status", "HTTP 403 fetching %s: Forbidden", u)
+		}
+		b, ok := objs[u]
+		if !ok {
+			return nil, fmt.Errorf("read %s: not found: %w", u, fs.ErrNotExist)
+		}
+		return b[:min(int64(len(b)), max)], nil
+	}
+	for _, tc := range []struct {
+		name, uri string
+		limit     int64
+		want      []byte
+		err       string
+	}{
+		{"pointer", "s3://b/m/model.recotem", DefaultArtifactCap, art, ""},
+		{"direct", "s3://b/m/model.1234abcd.recotem", DefaultArtifactCap, art, ""},
+		{"missing", "s3://b/m/none.recotem", DefaultArtifactCap, nil,
+			"Cannot read artifact 's3://b/m/none.recotem': read s3://b/m/none.recotem: not found: file does not exist"},
+		{"pointer to missing", "s3://b/m/gone.recotem", DefaultArtifactCap, nil,
+			"pointer 's3://b/m/gone.recotem' references missing artifact 's3://b/m/gone.deadbeef.recotem'"},
+		{"pointer target unreadable", "s3://b/m/denied.recotem", DefaultArtifactCap, nil,
+			"Cannot read artifact 's3://b/m/denied.00000000.recotem': HTTP 403 fetching"},
+		{"over cap", "s3://b/m/model.recotem", int64(len(art)) - 1, nil,
+			fmt.Sprintf("artifact of %d bytes exceeds cap of %d bytes (RECOTEM_MAX_ARTIFACT_BYTES)", len(art), len(art)-1)},
+	} {
+		b, err := ReadURI(tc.uri, tc.limit, read)
+		if tc.err == "" {
+			if err != nil || !bytes.Equal(b, tc.want) {
+				t.Errorf("%s: %d bytes, %v", tc.name, len(b), err)
+			}
+			continue
+		}
+		// Every failure is an artifact error (exit 5), even when the
+		// backend's error is a fetch error.
+		if err == nil || !strings.HasPrefix(err.Error(), tc.err) || exitcode.Of(err) != exitcode.Artifact {
+			t.Errorf("%s: %v (exit %d), want %q (exit 5)", tc.name, err, exitcode.Of(err), tc.err)
+		}
+	}
+	// One level only, as for files: a pointer to a pointer is not followed.
+	objs["s3://b/m/chain.recotem"] = []byte("model.recotem\n")
+	if b, err := ReadURI("s3://b/m/chain.recotem", DefaultArtifactCap, read); err != nil || string(b) != "model.1234abcd.recotem\n" {
+		t.Errorf("pointer chain: %q, %v", b, err)
 	}
 }

@@ -1,9 +1,11 @@
 package artifact
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -34,20 +36,28 @@ type jvalue struct {
 	b    bool
 	num  string
 	f    float64
-	s    []rune // may hold lone surrogates
-	arr  []jvalue
-	keys [][]rune
-	vals []jvalue
+	s    []rune   // may hold lone surrogates
+	vals []jvalue // array elements, or object values
+	keys [][]rune // object keys, parallel to vals
 }
 
 // maxJSONDepth bounds nesting (the reference hits Python's recursion limit
 // around 1000).
 const maxJSONDepth = 512
 
+// maxJSONValues bounds the number of values in a header (GO: the reference
+// has no such limit; real headers hold about 50). A value costs a few
+// hundred bytes across the tree and the decoders, so a 64 KiB header of
+// "[0,0,0,...]" (32768 values) took 22 MiB; with the limit, opening an
+// artifact allocates at most about 1.5 MiB for its header
+// (TestReaderAllocationBound).
+const maxJSONValues = 2048
+
 type jparser struct {
-	b     []byte
-	p     int
-	depth int
+	b      []byte
+	p      int
+	depth  int
+	values int
 }
 
 // parseJSON parses a complete JSON text with Python's json.loads rules.
@@ -91,6 +101,9 @@ func (ps *jparser) lit(s string) bool {
 func (ps *jparser) value() (jvalue, error) {
 	if ps.p >= len(ps.b) {
 		return jvalue{}, ps.errf("Expecting value")
+	}
+	if ps.values++; ps.values > maxJSONValues {
+		return jvalue{}, ps.errf("more than %d values", maxJSONValues)
 	}
 	switch c := ps.b[ps.p]; {
 	case c == '{':
@@ -162,8 +175,9 @@ func (ps *jparser) object() (jvalue, error) {
 			v.vals[i] = val
 		} else {
 			index[string(k)] = len(v.keys)
+			v.keys = grow(v.keys)
+			v.vals = append(grow(v.vals), val)
 			v.keys = append(v.keys, k)
-			v.vals = append(v.vals, val)
 		}
 		if done, err := ps.delimiter('}'); done || err != nil {
 			return v, err
@@ -189,11 +203,21 @@ func (ps *jparser) array() (jvalue, error) {
 		if err != nil {
 			return v, err
 		}
-		v.arr = append(v.arr, e)
+		v.vals = append(grow(v.vals), e)
 		if done, err := ps.delimiter(']'); done || err != nil {
 			return v, err
 		}
 	}
+}
+
+// grow returns s with room for one more element, doubling its capacity
+// when full: append's gentler growth of large slices would allocate about
+// five times the final size of a long array in all.
+func grow[T any](s []T) []T {
+	if len(s) < cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(len(s), 1))
 }
 
 // delimiter consumes the ',' between members or elements, or the closing
@@ -268,7 +292,14 @@ func (ps *jparser) number() (jvalue, error) {
 
 func (ps *jparser) str() ([]rune, error) {
 	ps.p++ // opening quote
-	var out []rune
+	// One allocation: the string has at most as many runes as bytes up to
+	// the next quote (an escaped quote only ends the estimate early, and
+	// append grows the rest).
+	n := bytes.IndexByte(ps.b[ps.p:], '"')
+	if n < 0 {
+		n = len(ps.b) - ps.p
+	}
+	out := make([]rune, 0, n)
 	for {
 		if ps.p >= len(ps.b) {
 			return nil, ps.errf("Unterminated string")
@@ -352,12 +383,12 @@ func writePython(sb *strings.Builder, v jvalue, indent int) {
 	case jString:
 		writeASCIIString(sb, v.s)
 	case jArray:
-		if len(v.arr) == 0 {
+		if len(v.vals) == 0 {
 			sb.WriteString("[]")
 			return
 		}
 		sb.WriteString("[")
-		for i, e := range v.arr {
+		for i, e := range v.vals {
 			if i > 0 {
 				sb.WriteString(",")
 			}
@@ -398,7 +429,7 @@ func writeJSON(sb *strings.Builder, v jvalue) {
 		sb.WriteString(pythonFloat(v.f))
 	case jArray:
 		sb.WriteString("[")
-		for i, e := range v.arr {
+		for i, e := range v.vals {
 			if i > 0 {
 				sb.WriteString(",")
 			}

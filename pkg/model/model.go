@@ -93,8 +93,8 @@ func Decode(r *payload.Reader, opt algo.Options) (*Model, error) {
 }
 
 func decode(r *payload.Reader, opt algo.Options) (*Model, error) {
-	var class string
-	if err := r.JSON(sectionClass, &class); err != nil {
+	class, err := r.JSONString(sectionClass)
+	if err != nil {
 		return nil, err
 	}
 	spec, err := catalog.Lookup(class)

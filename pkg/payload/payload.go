@@ -52,6 +52,16 @@
 // panics, and the reader allocates at most a bounded table (MaxSections
 // entries) plus, for string tables and JSON, memory proportional to the
 // section's own length.
+//
+// # No reflection
+//
+// Nothing in a payload is decoded by reflection (no gob, no
+// json.Unmarshal): numeric sections are views or little-endian loops, and
+// the small JSON sections (an algorithm's configuration, the model's class
+// name) are read from encoding/json's token stream as a flat object of
+// scalars (Reader.Object, DecodeObject) or a single string
+// (Reader.JSONString), within MaxObjectBytes and MaxObjectFields. The
+// writer still produces that JSON with encoding/json.
 package payload
 
 import (

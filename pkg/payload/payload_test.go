@@ -24,7 +24,7 @@ type sample struct {
 	i64  []int64
 	raw  []byte
 	strs []string
-	conf map[string]any
+	conf algo.Params
 }
 
 func newSample() sample {
@@ -35,7 +35,8 @@ func newSample() sample {
 		i64:  []int64{math.MinInt64, 42},
 		raw:  []byte("opaque\x00bytes"),
 		strs: []string{"u1", "", "ユーザー", "a,b"},
-		conf: map[string]any{"n_components": 8.0, "class": "IALSRecommender"},
+		// Object reads an integral number back as an int64.
+		conf: algo.Params{"n_components": int64(8), "reg": 0.5, "class": "IALSRecommender", "log": true},
 	}
 }
 
@@ -90,8 +91,8 @@ func TestRoundTrip(t *testing.T) {
 		}
 		none, _ := r.Strings("none")
 		empty, _ := r.Float32("empty")
-		var conf map[string]any
-		if err := r.JSON("conf", &conf); err != nil {
+		conf, err := r.Object("conf")
+		if err != nil {
 			t.Fatal(err)
 		}
 		got := sample{f32, f64, i32, i64, raw, ids, conf}
@@ -238,9 +239,11 @@ func TestAccessorErrors(t *testing.T) {
 	if _, err := r.Float64("f32"); err == nil || !strings.Contains(err.Error(), "is f32, want f64") {
 		t.Errorf("wrong type: %v", err)
 	}
-	var v []int
-	if err := r.JSON("conf", &v); err == nil || exitcode.Of(err) != exitcode.Artifact {
-		t.Errorf("JSON into wrong type: %v", err)
+	if _, err := r.JSONString("conf"); err == nil || exitcode.Of(err) != exitcode.Artifact {
+		t.Errorf("JSONString of an object: %v", err)
+	}
+	if _, err := r.Object("ids"); err == nil || !strings.Contains(err.Error(), "is strings, want json") {
+		t.Errorf("Object of a string table: %v", err)
 	}
 	if !r.Has("ids") || r.Has("nope") {
 		t.Error("Has")

@@ -2,7 +2,6 @@ package payload
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"math"
 	"unicode/utf8"
 	"unsafe"
@@ -12,7 +11,8 @@ import (
 // Numeric and byte sections alias the payload bytes (zero-copy when they are
 // aligned, see the package comment) and must not be modified; they stay valid
 // only as long as the payload bytes do (for a memory-mapped artifact: until
-// the artifact is closed). Strings and JSON are always copied.
+// the artifact is closed). Strings and JSON are always copied. JSON
+// sections are decoded without reflection (Object, JSONString).
 //
 // A Reader is safe for concurrent use.
 type Reader struct {
@@ -230,18 +230,6 @@ func (r *Reader) Strings(name string) ([]string, error) {
 		prev = o
 	}
 	return out, nil
-}
-
-// JSON decodes a JSON section into v.
-func (r *Reader) JSON(name string, v any) error {
-	_, b, err := r.section(name, JSON)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return errorf("section %q: %v", name, err)
-	}
-	return nil
 }
 
 // view returns b as a []T without copying when the host is little-endian

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/codelibs/recotem-go/pkg/algo"
+	"github.com/codelibs/recotem-go/pkg/payload"
 	"github.com/codelibs/recotem-go/pkg/sparse"
 )
 
@@ -79,12 +80,16 @@ func (d decoder) Float32(name string) ([]float32, error) { return get(d.p.f32, n
 func (d decoder) Float64(name string) ([]float64, error) { return get(d.p.f64, name) }
 func (d decoder) Int32(name string) ([]int32, error)     { return get(d.p.i32, name) }
 func (d decoder) Int64(name string) ([]int64, error)     { return get(d.p.i64, name) }
-func (d decoder) JSON(name string, v any) error {
+func (d decoder) Object(name string) (algo.Params, error) {
 	b, ok := d.p.json[name]
 	if !ok {
-		return fmt.Errorf("section %q not found", name)
+		return nil, fmt.Errorf("section %q not found", name)
 	}
-	return json.Unmarshal(b, v)
+	p, err := payload.DecodeObject(b)
+	if err != nil {
+		return nil, fmt.Errorf("section %q: %w", name, err)
+	}
+	return p, nil
 }
 
 // Sections lists the names of every stored section, sorted.
@@ -110,7 +115,7 @@ func lens[T any](m map[string][]T) map[string]int {
 // CheckRoundTrip encodes the fitted model m, loads it back with spec.Load
 // and fails t unless the loaded model reports the same class, item count
 // and parameters and scores every user of X and a few seed profiles
-// bit-for-bit identically.
+// bit-for-bit identically. It then runs CheckConfigErrors on the payload.
 func CheckRoundTrip(t testing.TB, spec algo.Spec, m algo.Recommender, X *sparse.CSR) {
 	t.Helper()
 	p := NewPayload()
@@ -146,6 +151,48 @@ func CheckRoundTrip(t testing.TB, spec algo.Spec, m algo.Recommender, X *sparse.
 		if i := firstDiff(want, got); i >= 0 {
 			t.Fatalf("ScoreProfile(%v) after load: item %d = %v, want %v", seeds, i, got[i], want[i])
 		}
+	}
+	CheckConfigErrors(t, spec, p)
+}
+
+// CheckConfigErrors fails t unless spec.Load, given the payload p of a
+// fitted model with one field of one JSON section altered, fails with an
+// error naming that field: for every field, when it is removed and when
+// its value has the wrong type; and for a field added to each section.
+// Every JSON section must decode with payload.DecodeObject.
+func CheckConfigErrors(t testing.TB, spec algo.Spec, p *Payload) {
+	t.Helper()
+	for section, orig := range p.json {
+		fields, err := payload.DecodeObject(orig)
+		if err != nil {
+			t.Fatalf("section %s: %v", section, err)
+		}
+		try := func(what, field string, edit func(algo.Params)) {
+			t.Helper()
+			q := fields.Clone()
+			edit(q)
+			b, err := json.Marshal(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.json[section] = b
+			defer func() { p.json[section] = orig }()
+			_, err = spec.Load(p.Decoder(), algo.Options{Threads: 1})
+			if err == nil || !strings.Contains(err.Error(), strconv.Quote(field)) {
+				t.Errorf("%s: %s %q: Load error %v, want one naming the field", section, what, field, err)
+			}
+		}
+		for _, name := range fields.Names() {
+			try("without", name, func(q algo.Params) { delete(q, name) })
+			try("mistyped", name, func(q algo.Params) {
+				if _, ok := q[name].(string); ok {
+					q[name] = 1.5
+				} else {
+					q[name] = "1"
+				}
+			})
+		}
+		try("with", "unexpected_field", func(q algo.Params) { q["unexpected_field"] = 1 })
 	}
 }
 

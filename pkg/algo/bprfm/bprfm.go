@@ -661,8 +661,18 @@ func (m *Model) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
-	var c config
-	if err := d.JSON("bprfm.config", &c); err != nil {
+	obj, err := d.Object("bprfm.config")
+	if err != nil {
+		return nil, fmt.Errorf("%s: decode config: %w", algo.BPRFM, err)
+	}
+	f := algo.NewFieldReader("bprfm.config", obj)
+	c := config{
+		K: f.Int("n_components"), ItemAlpha: f.Float("item_alpha"), UserAlpha: f.Float("user_alpha"),
+		Loss: f.String("loss"), Epochs: f.Int("train_epochs"), LR: f.Float("learning_rate"),
+		MaxSampled: f.Int("max_sampled"), Seed: f.Int64("random_seed"), Negatives: f.String("negatives"),
+		Users: f.Int("n_users"), Items: f.Int("n_items"),
+	}
+	if err := f.Err(); err != nil {
 		return nil, fmt.Errorf("%s: decode config: %w", algo.BPRFM, err)
 	}
 	if _, err := parseConfig(c.params()); err != nil {

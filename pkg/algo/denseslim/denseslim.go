@@ -332,9 +332,14 @@ func (r *Recommender) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a fitted model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Recommender, error) {
-	var s state
-	if err := d.JSON("denseslim.config", &s); err != nil {
+	obj, err := d.Object("denseslim.config")
+	if err != nil {
 		return nil, fmt.Errorf("denseslim.config: %w", err)
+	}
+	f := algo.NewFieldReader("denseslim.config", obj)
+	s := state{Reg: f.Float("reg"), Items: f.Int("items")}
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	r, err := New(algo.Params{"reg": s.Reg}, opt)
 	if err != nil {

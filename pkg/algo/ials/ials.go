@@ -604,8 +604,19 @@ func (m *Model) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a trained model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
-	var c config
-	if err := d.JSON("ials.config", &c); err != nil {
+	obj, err := d.Object("ials.config")
+	if err != nil {
+		return nil, fmt.Errorf("%s: decode config: %w", algo.IALS, err)
+	}
+	f := algo.NewFieldReader("ials.config", obj)
+	c := config{
+		K: f.Int("n_components"), Alpha0: f.Float("alpha0"), Reg: f.Float("reg"), Nu: f.Float("nu"),
+		Scaling: f.String("confidence_scaling"), Epsilon: f.Float("epsilon"), InitStd: f.Float("init_std"),
+		Solver: f.String("solver_type"), MaxCG: f.Int("max_cg_steps"), Loss: f.String("loss_type"),
+		Seed: f.Int64("random_seed"), Epochs: f.Int("train_epochs"), PredictCG: f.Int("prediction_time_max_cg_steps"),
+		Users: f.Int("n_users"), Items: f.Int("n_items"), EpochsDone: f.Int("epochs_done"),
+	}
+	if err := f.Err(); err != nil {
 		return nil, fmt.Errorf("%s: decode config: %w", algo.IALS, err)
 	}
 	if _, err := parseConfig(c.params()); err != nil {

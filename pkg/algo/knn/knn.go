@@ -293,9 +293,17 @@ func (r *Recommender) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a fitted model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Recommender, error) {
-	var s state
-	if err := d.JSON("knn.config", &s); err != nil {
+	obj, err := d.Object("knn.config")
+	if err != nil {
 		return nil, fmt.Errorf("knn.config: %w", err)
+	}
+	f := algo.NewFieldReader("knn.config", obj)
+	s := state{config: config{
+		Shrinkage: f.Float("shrinkage"), Normalize: f.Bool("normalize"), TopK: f.Int("top_k"),
+		FeatureWeighting: f.String("feature_weighting"), BM25K1: f.Float("bm25_k1"), BM25B: f.Float("bm25_b"),
+	}, Items: f.Int("items")}
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	r, err := New(s.config.params(), opt)
 	if err != nil {

@@ -248,9 +248,16 @@ func (r *Recommender) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a fitted model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Recommender, error) {
-	var s state
-	if err := d.JSON("rp3beta.config", &s); err != nil {
+	obj, err := d.Object("rp3beta.config")
+	if err != nil {
 		return nil, fmt.Errorf("rp3beta.config: %w", err)
+	}
+	f := algo.NewFieldReader("rp3beta.config", obj)
+	s := state{config: config{
+		Alpha: f.Float("alpha"), Beta: f.Float("beta"), TopK: f.Int("top_k"), NormalizeWeight: f.Bool("normalize_weight"),
+	}, Items: f.Int("items")}
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	r, err := New(s.config.params(), opt)
 	if err != nil {

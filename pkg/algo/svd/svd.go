@@ -497,8 +497,14 @@ func (m *Model) Encode(enc algo.Encoder) error {
 
 // Load rebuilds a model from the sections Encode wrote.
 func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
-	var c config
-	if err := d.JSON("svd.config", &c); err != nil {
+	obj, err := d.Object("svd.config")
+	if err != nil {
+		return nil, fmt.Errorf("%s: decode config: %w", algo.TruncatedSVD, err)
+	}
+	f := algo.NewFieldReader("svd.config", obj)
+	c := config{K: f.Int("n_components"), Seed: f.Int64("random_seed"),
+		Users: f.Int("n_users"), Items: f.Int("n_items"), Rank: f.Int("rank")}
+	if err := f.Err(); err != nil {
 		return nil, fmt.Errorf("%s: decode config: %w", algo.TruncatedSVD, err)
 	}
 	if c.Users < 0 || c.Items < 0 || c.Rank < 0 {
