@@ -11,8 +11,9 @@ func init() {
 	blasKernels = "+openblas"
 }
 
-// invertSPD inverts a with OpenBLAS, filling the upper triangle.
-func invertSPD(a []float64, n int) error {
+// invertSPD inverts a with OpenBLAS, filling the upper triangle; OpenBLAS
+// runs the threads given to it at start-up.
+func invertSPD(a []float64, n, _ int) error {
 	if !openblas.InvertSPD(a, n) {
 		return errNotSPD
 	}

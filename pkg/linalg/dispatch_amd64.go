@@ -193,3 +193,42 @@ func mulRows4Vec(dst, x, m []float32, k, ld int) bool {
 
 //go:noescape
 func mulRows4AVX2(dst, x, m *float32, k, ld int)
+
+// kernel4x8 sets the 4×8 tile c to Σ_{p<k} a[i·lda+p]·b[p·8+j].
+func kernel4x8(k int, a []float64, lda int, b []float64, c []float64) {
+	if k == 0 {
+		clear(c[:tileM*tileN])
+		return
+	}
+	if !useAVX2 {
+		kernel4x8Go(k, a, lda, b, c)
+		return
+	}
+	// Bounds the assembly trusts.
+	_ = a[3*lda+k-1]
+	_ = b[k*tileN-1]
+	_ = c[tileM*tileN-1]
+	kernel4x8AVX2(k, &a[0], lda, &b[0], &c[0])
+}
+
+// kernel4x8T sets the 4×8 tile c to Σ_{p<k} a[p·lda+i]·b[p·8+j].
+func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
+	if k == 0 {
+		clear(c[:tileM*tileN])
+		return
+	}
+	if !useAVX2 {
+		kernel4x8TGo(k, a, lda, b, c)
+		return
+	}
+	_ = a[(k-1)*lda+tileM-1]
+	_ = b[k*tileN-1]
+	_ = c[tileM*tileN-1]
+	kernel4x8TAVX2(k, &a[0], lda, &b[0], &c[0])
+}
+
+//go:noescape
+func kernel4x8TAVX2(k int, a *float64, lda int, b *float64, c *float64)
+
+//go:noescape
+func kernel4x8AVX2(k int, a *float64, lda int, b *float64, c *float64)

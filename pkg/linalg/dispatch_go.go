@@ -50,3 +50,13 @@ func axpyRowsVec(_, _, _ []float32, _ []int32, _ int) bool { return false }
 
 // firstAbove returns the first index i ≥ from with s[i] > thr, or len(s).
 func firstAbove(s []float32, from int, thr float32) int { return firstAboveGo(s, from, thr) }
+
+// kernel4x8 sets the 4×8 tile c to Σ_{p<k} a[i·lda+p]·b[p·8+j].
+func kernel4x8(k int, a []float64, lda int, b []float64, c []float64) {
+	kernel4x8Go(k, a, lda, b, c)
+}
+
+// kernel4x8T sets the 4×8 tile c to Σ_{p<k} a[p·lda+i]·b[p·8+j].
+func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
+	kernel4x8TGo(k, a, lda, b, c)
+}

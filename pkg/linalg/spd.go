@@ -3,18 +3,18 @@ package linalg
 import "fmt"
 
 // InvertSPD replaces the n×n row-major symmetric positive definite matrix a
-// with its inverse (both triangles filled), using up to Threads() threads
-// where the implementation is parallel. The default build runs gonum's
-// pure-Go LAPACK (Cholesky factorisation and inverse); the blas build runs
-// OpenBLAS's dpotrf/dpotri. It fails when a is not positive definite.
-func InvertSPD(a []float64, n int) error {
+// with its inverse (both triangles filled). The default build runs CholInv
+// and one Gemm64 on up to threads goroutines; the blas build runs
+// OpenBLAS's dpotrf/dpotri (on the threads OpenBLAS was given). It fails
+// when a is not positive definite.
+func InvertSPD(a []float64, n, threads int) error {
 	if len(a) < n*n {
 		return fmt.Errorf("invert: %d values for a %dx%d matrix", len(a), n, n)
 	}
 	if n == 0 {
 		return nil
 	}
-	if err := invertSPD(a[:n*n], n); err != nil {
+	if err := invertSPD(a[:n*n], n, max(threads, 1)); err != nil {
 		return err
 	}
 	// The implementations fill the upper triangle (row-major).

@@ -7,7 +7,7 @@ import (
 
 func TestInvertSPD(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, n := range []int{0, 1, 3, 70} {
+	for _, n := range []int{0, 1, 3, 70, 203} {
 		b := randVec(r, n*n)
 		a32 := make([]float32, n*n)
 		Gram(a32, b, n, n, 1, 1)
@@ -19,7 +19,7 @@ func TestInvertSPD(t *testing.T) {
 			a[i*n+i] += 2
 		}
 		inv := append([]float64(nil), a...)
-		if err := InvertSPD(inv, n); err != nil {
+		if err := InvertSPD(inv, n, 2); err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
 		for i := 0; i < n; i++ {
@@ -38,10 +38,10 @@ func TestInvertSPD(t *testing.T) {
 			}
 		}
 	}
-	if err := InvertSPD([]float64{1, 2, 2, 1}, 2); err == nil {
+	if err := InvertSPD([]float64{1, 2, 2, 1}, 2, 1); err == nil {
 		t.Error("indefinite matrix: want an error")
 	}
-	if err := InvertSPD([]float64{1}, 2); err == nil {
+	if err := InvertSPD([]float64{1}, 2, 1); err == nil {
 		t.Error("short slice: want an error")
 	}
 }
@@ -60,7 +60,7 @@ func BenchmarkInvertSPD1000(b *testing.B) {
 		for i := 0; i < n; i++ {
 			a[i*n+i] += 1
 		}
-		if err := InvertSPD(a, n); err != nil {
+		if err := InvertSPD(a, n, 2); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,48 +4,9 @@ package svd
 
 import "golang.org/x/sys/cpu"
 
-// useFMA selects kernel4x8AVX2 (AVX2 + FMA, gemm_amd64.s) when the CPU and OS
-// support it. The build tag purego leaves the assembly out.
+// useFMA selects the assembly kernels of gemm_amd64.s (AVX2 + FMA) when the
+// CPU and OS support them. The build tag purego leaves the assembly out.
 var useFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-
-// kernel4x8 sets the 4×8 tile c to Σ_{p<k} a[i·lda+p]·b[p·8+j].
-func kernel4x8(k int, a []float64, lda int, b []float64, c []float64) {
-	if k == 0 {
-		clear(c[:tileM*tileN])
-		return
-	}
-	if !useFMA {
-		kernel4x8Go(k, a, lda, b, c)
-		return
-	}
-	// Bounds the assembly trusts.
-	_ = a[3*lda+k-1]
-	_ = b[k*tileN-1]
-	_ = c[tileM*tileN-1]
-	kernel4x8AVX2(k, &a[0], lda, &b[0], &c[0])
-}
-
-// kernel4x8T sets the 4×8 tile c to Σ_{p<k} a[p·lda+i]·b[p·8+j].
-func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
-	if k == 0 {
-		clear(c[:tileM*tileN])
-		return
-	}
-	if !useFMA {
-		kernel4x8TGo(k, a, lda, b, c)
-		return
-	}
-	_ = a[(k-1)*lda+tileM-1]
-	_ = b[k*tileN-1]
-	_ = c[tileM*tileN-1]
-	kernel4x8TAVX2(k, &a[0], lda, &b[0], &c[0])
-}
-
-//go:noescape
-func kernel4x8TAVX2(k int, a *float64, lda int, b *float64, c *float64)
-
-//go:noescape
-func kernel4x8AVX2(k int, a *float64, lda int, b *float64, c *float64)
 
 // axpy64x4 computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3; every x
 // must be at least as long as y.

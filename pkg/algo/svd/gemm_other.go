@@ -5,16 +5,6 @@ package svd
 // useFMA reports whether the assembly kernels run; never on this build.
 const useFMA = false
 
-// kernel4x8 sets the 4×8 tile c to Σ_{p<k} a[i·lda+p]·b[p·8+j].
-func kernel4x8(k int, a []float64, lda int, b []float64, c []float64) {
-	kernel4x8Go(k, a, lda, b, c)
-}
-
-// kernel4x8T sets the 4×8 tile c to Σ_{p<k} a[p·lda+i]·b[p·8+j].
-func kernel4x8T(k int, a []float64, lda int, b []float64, c []float64) {
-	kernel4x8TGo(k, a, lda, b, c)
-}
-
 // axpy64x4 computes y += w[0]·x0 + w[1]·x1 + w[2]·x2 + w[3]·x3; every x
 // must be at least as long as y.
 func axpy64x4(y []float64, w *[4]float64, x0, x1, x2, x3 []float64) {

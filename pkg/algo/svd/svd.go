@@ -221,7 +221,7 @@ func ritzGram(ws *scratch, bt []float64, n, l, k, threads int) ([]float64, bool)
 		}
 	}
 	v := make([]float64, n*k)
-	gemm(ws, v, k, bt, l, w, k, n, k, l, 0, threads)
+	linalg.Gemm64(&ws.gemm, v, k, bt, l, w, k, n, k, l, 0, threads)
 	return v, true
 }
 
@@ -245,7 +245,7 @@ func ritzQR(ws *scratch, bt []float64, n, l, k, threads int) ([]float64, error) 
 		}
 	}
 	v := make([]float64, n*k)
-	gemm(ws, v, k, bt, l, ur, k, n, k, l, 0, threads)
+	linalg.Gemm64(&ws.gemm, v, k, bt, l, ur, k, n, k, l, 0, threads)
 	return v, nil
 }
 
@@ -316,107 +316,14 @@ func choleskyQR(ws *scratch, a []float64, m, l, threads int) ([]float64, bool) {
 		maxDiag = math.Max(maxDiag, r[p*l+p])
 	}
 	inv := make([]float64, l*l)
-	if !cholInv(ws, r, l, inv, l, l, 1e-12*maxDiag, threads) {
+	if !linalg.CholInv(&ws.gemm, r, l, inv, l, l, 1e-12*maxDiag, threads) {
 		return nil, false
 	}
 	for i := 1; i < l; i++ {
 		clear(r[i*l : i*l+i])
 	}
-	gemm(ws, a, l, a, l, inv, l, m, l, l, triB|inPlace, threads)
+	linalg.Gemm64(&ws.gemm, a, l, a, l, inv, l, m, l, l, linalg.TriB|linalg.InPlace, threads)
 	return r, true
-}
-
-// cholLeaf is the order below which cholInv runs unblocked.
-const cholLeaf = 64
-
-// cholInv overwrites the upper triangle of the symmetric n×n matrix g (row
-// stride ldg) with its upper Cholesky factor R (g = RᵀR) and sets the upper
-// triangle of x (stride ldx, zero on entry) to R⁻¹; the lower triangle of
-// g is left unspecified. It works recursively on 2×2 blocks so that most of
-// the work is in gemm:
-//
-//	R₁₂ = R₁₁⁻ᵀG₁₂,  R₂₂ = chol(G₂₂ − R₁₂ᵀR₁₂),  X₁₂ = −X₁₁R₁₂X₂₂.
-//
-// It reports false when a pivot is not above floor (g not numerically
-// positive definite).
-func cholInv(ws *scratch, g []float64, ldg int, x []float64, ldx int, n int, floor float64, threads int) bool {
-	if n <= cholLeaf {
-		return cholInvLeaf(g, ldg, x, ldx, n, floor)
-	}
-	n1 := (n/2 + tileN - 1) / tileN * tileN
-	n2 := n - n1
-	if !cholInv(ws, g, ldg, x, ldx, n1, floor, threads) {
-		return false
-	}
-	xt11 := make([]float64, n1*n1) // X₁₁ᵀ
-	for i := 0; i < n1; i++ {
-		for j := i; j < n1; j++ {
-			xt11[j*n1+i] = x[i*ldx+j]
-		}
-	}
-	r12 := make([]float64, n1*n2)
-	gemm(ws, r12, n2, xt11, n1, g[n1:], ldg, n1, n2, n1, 0, threads)
-	r12t := make([]float64, n2*n1)
-	transposeTo(r12t, r12, n1, n2, 1)
-	s := make([]float64, n2*n2)
-	gemm(ws, s, n2, r12t, n1, r12, n2, n2, n2, n1, upperC, threads)
-	for i := 0; i < n1; i++ {
-		copy(g[i*ldg+n1:i*ldg+n], r12[i*n2:(i+1)*n2])
-	}
-	for i := 0; i < n2; i++ {
-		row := g[(n1+i)*ldg+n1 : (n1+i)*ldg+n]
-		for j := i; j < n2; j++ {
-			row[j] -= s[i*n2+j]
-		}
-	}
-	if !cholInv(ws, g[n1*ldg+n1:], ldg, x[n1*ldx+n1:], ldx, n2, floor, threads) {
-		return false
-	}
-	t := make([]float64, n1*n2)
-	gemm(ws, t, n2, r12, n2, x[n1*ldx+n1:], ldx, n1, n2, n2, triB, threads)
-	gemm(ws, x[n1:], ldx, x, ldx, t, n2, n1, n2, n1, 0, threads)
-	for i := 0; i < n1; i++ {
-		row := x[i*ldx+n1 : i*ldx+n]
-		for j := range row {
-			row[j] = -row[j]
-		}
-	}
-	return true
-}
-
-// cholInvLeaf is cholInv unblocked: a right-looking Cholesky, then R⁻¹ row
-// by row from the bottom.
-func cholInvLeaf(g []float64, ldg int, x []float64, ldx int, n int, floor float64) bool {
-	for p := 0; p < n; p++ {
-		s := g[p*ldg+p]
-		if !(s > floor) {
-			return false
-		}
-		d := math.Sqrt(s)
-		row := g[p*ldg+p : p*ldg+n]
-		row[0] = d
-		inv := 1 / d
-		for c := 1; c < len(row); c++ {
-			row[c] *= inv
-		}
-		for i := p + 1; i < n; i++ {
-			axpy64(g[i*ldg+i:i*ldg+n], -row[i-p], row[i-p:])
-		}
-	}
-	for c := n - 1; c >= 0; c-- {
-		row := x[c*ldx : c*ldx+n]
-		for q := c + 1; q < n; q++ {
-			if v := g[c*ldg+q]; v != 0 {
-				axpy64(row[q:], v, x[q*ldx+q:q*ldx+n])
-			}
-		}
-		d := 1 / g[c*ldg+c]
-		for j := c + 1; j < n; j++ {
-			row[j] *= -d
-		}
-		row[c] = d
-	}
-	return true
 }
 
 // mulUpper returns the l×l product a·b of upper triangular matrices.
