@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/codelibs/recotem-go/pkg/sparse"
 )
@@ -212,6 +213,18 @@ func (r *FieldReader) Err() error {
 		return fmt.Errorf("%s: %w", r.section, err)
 	}
 	return nil
+}
+
+// ShapeOK reports whether a section of n values holds a rows×cols matrix
+// as a configuration says: both dimensions non-negative and their product,
+// computed without overflow, equal to n. Load functions check it before
+// they trust a shape.
+func ShapeOK(n, rows, cols int) bool {
+	if rows < 0 || cols < 0 {
+		return false
+	}
+	hi, lo := bits.Mul64(uint64(rows), uint64(cols))
+	return hi == 0 && lo == uint64(n)
 }
 
 // ErrNotFitted is returned when a model is used before Fit.

@@ -55,3 +55,22 @@ func TestFieldReader(t *testing.T) {
 		t.Errorf("integral float: %d, %v", k, r.Err())
 	}
 }
+
+func TestShapeOK(t *testing.T) {
+	for _, tc := range []struct {
+		n, rows, cols int
+		want          bool
+	}{
+		{0, 0, 0, true},
+		{0, 0, 1 << 40, true},
+		{12, 3, 4, true},
+		{12, 4, 4, false},
+		{0, -1, 0, false},
+		{0, 1 << 32, 1 << 32, false}, // 2⁶⁴ wraps to 0 without the overflow check
+		{1 << 62, 1 << 31, 1 << 31, true},
+	} {
+		if got := ShapeOK(tc.n, tc.rows, tc.cols); got != tc.want {
+			t.Errorf("ShapeOK(%d, %d, %d) = %v, want %v", tc.n, tc.rows, tc.cols, got, tc.want)
+		}
+	}
+}

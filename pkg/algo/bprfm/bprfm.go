@@ -678,8 +678,8 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	if _, err := parseConfig(c.params()); err != nil {
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
-	if c.Users < 0 || c.Items < 0 {
-		return nil, fmt.Errorf("%s: decode config: negative shape %dx%d", algo.BPRFM, c.Users, c.Items)
+	if c.Users < 0 || c.Items < 1 {
+		return nil, fmt.Errorf("%s: decode config: shape %dx%d (a model has at least one item)", algo.BPRFM, c.Users, c.Items)
 	}
 	var secs [3][]float32
 	for s, name := range []string{"bprfm.user_factors", "bprfm.item_factors", "bprfm.item_bias"} {
@@ -689,7 +689,7 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 		}
 		secs[s] = v
 	}
-	if len(secs[0]) != c.Users*c.K || len(secs[1]) != c.Items*c.K || len(secs[2]) != c.Items {
+	if !algo.ShapeOK(len(secs[0]), c.Users, c.K) || !algo.ShapeOK(len(secs[1]), c.Items, c.K) || len(secs[2]) != c.Items {
 		return nil, fmt.Errorf("%s: decode: section sizes %d, %d, %d do not match %d users, %d items, %d components",
 			algo.BPRFM, len(secs[0]), len(secs[1]), len(secs[2]), c.Users, c.Items, c.K)
 	}

@@ -351,7 +351,7 @@ func Load(d algo.Decoder, opt algo.Options) (*Recommender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("denseslim.w: %w", err)
 	}
-	if s.Items < 0 || len(w) != s.Items*s.Items {
+	if !algo.ShapeOK(len(w), s.Items, s.Items) {
 		return nil, fmt.Errorf("denseslim.w: %d values, want %d² for %d items", len(w), s.Items, s.Items)
 	}
 	r.n, r.w = s.Items, w

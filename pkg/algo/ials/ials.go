@@ -622,8 +622,8 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	if _, err := parseConfig(c.params()); err != nil {
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
-	if c.Users < 0 || c.Items < 0 {
-		return nil, fmt.Errorf("%s: decode config: negative shape %dx%d", algo.IALS, c.Users, c.Items)
+	if c.Users < 0 || c.Items < 1 {
+		return nil, fmt.Errorf("%s: decode config: shape %dx%d (a model has at least one item)", algo.IALS, c.Users, c.Items)
 	}
 	u, err := d.Float32("ials.user_factors")
 	if err != nil {
@@ -633,9 +633,9 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: decode item factors: %w", algo.IALS, err)
 	}
-	if len(u) != c.Users*c.K || len(v) != c.Items*c.K {
-		return nil, fmt.Errorf("%s: decode factors: got %d user and %d item values, want %d and %d",
-			algo.IALS, len(u), len(v), c.Users*c.K, c.Items*c.K)
+	if !algo.ShapeOK(len(u), c.Users, c.K) || !algo.ShapeOK(len(v), c.Items, c.K) {
+		return nil, fmt.Errorf("%s: decode factors: got %d user and %d item values, want %d×%d and %d×%d",
+			algo.IALS, len(u), len(v), c.Users, c.K, c.Items, c.K)
 	}
 	m := &Model{cfg: c, threads: max(opt.Threads, 1), u: u, v: v}
 	m.gramV = m.gram(v)

@@ -414,8 +414,8 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	if err := f.Err(); err != nil {
 		return nil, fmt.Errorf("%s: decode config: %w", algo.TruncatedSVD, err)
 	}
-	if c.Users < 0 || c.Items < 0 || c.Rank < 0 {
-		return nil, fmt.Errorf("%s: decode config: negative shape", algo.TruncatedSVD)
+	if c.Users < 0 || c.Items < 1 || c.Rank < 0 {
+		return nil, fmt.Errorf("%s: decode config: shape %dx%d, rank %d (a model has at least one item)", algo.TruncatedSVD, c.Users, c.Items, c.Rank)
 	}
 	v, err := d.Float32("svd.components")
 	if err != nil {
@@ -425,9 +425,9 @@ func Load(d algo.Decoder, opt algo.Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: decode user embeddings: %w", algo.TruncatedSVD, err)
 	}
-	if len(v) != c.Items*c.Rank || len(z) != c.Users*c.Rank {
-		return nil, fmt.Errorf("%s: decode: got %d component and %d embedding values, want %d and %d",
-			algo.TruncatedSVD, len(v), len(z), c.Items*c.Rank, c.Users*c.Rank)
+	if !algo.ShapeOK(len(v), c.Items, c.Rank) || !algo.ShapeOK(len(z), c.Users, c.Rank) {
+		return nil, fmt.Errorf("%s: decode: got %d component and %d embedding values, want %d×%d and %d×%d",
+			algo.TruncatedSVD, len(v), len(z), c.Items, c.Rank, c.Users, c.Rank)
 	}
 	return &Model{cfg: c, threads: max(opt.Threads, 1), v: v, z: z}, nil
 }
