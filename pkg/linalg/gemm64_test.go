@@ -23,17 +23,14 @@ func TestGemm64(t *testing.T) {
 	for _, s := range []struct{ m, n, k int }{
 		{1, 1, 1}, {4, 8, 3}, {5, 9, 7}, {37, 70, 41}, {66, 66, 66}, {130, 23, 200},
 	} {
-		for _, opt := range []GemmOpt{0, TriB, UpperC, TriB | UpperC, TransA, TransA | UpperC, InPlace, TriB | InPlace} {
-			k := s.k
-			if opt&(TriB|InPlace) != 0 {
-				k = s.n // a square (triangular) B
-			}
+		for _, opt := range []GemmOpt{0, TriB, UpperC, TriB | UpperC, TransA, TransA | UpperC, InPlace, TriB | InPlace, InPlace | UpperC} {
 			n := s.n
 			if opt&UpperC != 0 {
-				n = s.m
-				if opt&TriB != 0 {
-					k = n
-				}
+				n = s.m // a square C
+			}
+			k := s.k
+			if opt&(TriB|InPlace) != 0 {
+				k = n // a square (triangular) B
 			}
 			t.Run(fmt.Sprintf("%dx%dx%d/%d", s.m, n, k, opt), func(t *testing.T) {
 				a := randomDense(s.m, k, 1)

@@ -17,8 +17,8 @@
 // 9724 items) the Woodbury route peaks at W plus two users×items float64
 // matrices (about 470 MiB in all), below the reference's 1.6 GiB dense
 // float32 inverse, and takes about 1.3 CPU seconds instead of the O(items³)
-// of a direct inverse. The direct route peaks at 12·items² bytes (a float64
-// inverse and the float32 W).
+// of a direct inverse. The direct route peaks at 16·items² bytes (the two
+// float64 matrices of the inversion; then the inverse and the float32 W).
 //
 // Deviation from the reference: irspack inverts G in float32 (scipy LU);
 // this package works in float64 throughout and rounds only W to float32.
