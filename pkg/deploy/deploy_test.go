@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/codelibs/recotem-go/pkg/recipe"
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 // documented lists every environment variable contrib/env/recotem.env.example
@@ -72,29 +73,9 @@ const (
 
 var units = []string{serveUnit, trainUnit, trainTimer}
 
-// root returns the repository root: the nearest ancestor of the working
-// directory that holds go.work.
-func root(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the package directory")
-		}
-		dir = parent
-	}
-}
-
 func read(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root(t), rel))
+	b, err := os.ReadFile(filepath.Join(repotest.Root(t), rel))
 	if err != nil {
 		t.Fatal(err)
 	}

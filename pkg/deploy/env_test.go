@@ -13,6 +13,7 @@ import (
 
 	"github.com/codelibs/recotem-go/pkg/linalg"
 	"github.com/codelibs/recotem-go/pkg/logx"
+	"github.com/codelibs/recotem-go/pkg/repotest"
 	"github.com/codelibs/recotem-go/pkg/serve"
 )
 
@@ -140,7 +141,7 @@ var nameRE = regexp.MustCompile(`RECOTEM_[A-Z0-9_]+`)
 // directory name ends in "test") and test switches (RECOTEM_TEST_*) are
 // skipped.
 func TestSourceVariablesAreDocumented(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	mods, err := filepath.Glob(filepath.Join(r, "recotem*"))
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ var libraryVariableRE = regexp.MustCompile(`(?:(?:Getenv|LookupEnv|getenv|lookup
 // example. PATH needs no explanation.
 func TestEnvExampleNamesLibraryVariables(t *testing.T) {
 	example := read(t, envExample)
-	r := root(t)
+	r := repotest.Root(t)
 	mods, err := filepath.Glob(filepath.Join(r, "recotem*"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 // testVersion is the version stamped into the binaries this test builds
@@ -50,7 +52,7 @@ func TestMakeInstall(t *testing.T) {
 	if err != nil {
 		t.Skipf("make not installed: %v", err)
 	}
-	r := root(t)
+	r := repotest.Root(t)
 	bin := installBinaries(t, r)
 	dest, gen := t.TempDir(), t.TempDir()
 	cmd := exec.Command(mk, "--no-print-directory", "-C", r, "-o", "build", "install",

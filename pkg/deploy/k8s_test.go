@@ -18,6 +18,7 @@ import (
 
 	"github.com/codelibs/recotem-go/pkg/keys"
 	"github.com/codelibs/recotem-go/pkg/recipe"
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 // document is one YAML document of a manifest file.
@@ -31,7 +32,7 @@ type document struct {
 // manifests parses every YAML document of every *.yaml file in contrib/k8s.
 func manifests(t *testing.T) []document {
 	t.Helper()
-	dir := filepath.Join(root(t), k8sDir)
+	dir := filepath.Join(repotest.Root(t), k8sDir)
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests in %s: %v", dir, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/codelibs/recotem-go/pkg/recipe"
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 // directive is one Key=Value line of a unit file.
@@ -192,7 +193,7 @@ func TestServeStopTimeoutCoversDrain(t *testing.T) {
 // Makefile rewrites it to $(PREFIX)/bin), naming binaries the repository
 // builds.
 func TestUnitBinaryPaths(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	for _, u := range units {
 		for i, line := range strings.Split(read(t, u), "\n") {
 			if !strings.Contains(line, installBin) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed example data from the generators")
@@ -272,7 +274,7 @@ func infallible(gen func() []byte) func() ([]byte, error) {
 // TestExampleData checks that the committed example data is what the
 // generators produce (with -update, it rewrites the files).
 func TestExampleData(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	for _, f := range exampleFiles() {
 		t.Run(strings.TrimPrefix(f.path, "examples/"), func(t *testing.T) {
 			want, err := f.gen()

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver, to build the SQL example's database
+
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 // example describes one directory under examples/ and what its served
@@ -80,7 +82,7 @@ func TestExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every binary and trains every example; skipped with -short")
 	}
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	bin := buildCommands(t, root)
 	work := t.TempDir()
 	for _, e := range allExamples {
@@ -598,24 +600,4 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// repoRoot is the directory holding go.work, found upwards from the
-// package directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.work not found above the package directory")
-		}
-		dir = parent
-	}
 }

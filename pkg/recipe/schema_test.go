@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/codelibs/recotem-go/pkg/exitcode"
+	"github.com/codelibs/recotem-go/pkg/repotest"
 )
 
 var testPlugin = PluginType{
@@ -183,7 +184,7 @@ func TestJSONSchemaExamples(t *testing.T) {
 // the example plugins (examples/plugins/recotem-source-*) registered as
 // `recotem schema` would see them, and loads it.
 func TestJSONSchemaShippedExamples(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	recipes, err := filepath.Glob(filepath.Join(root, "examples", "*", "recipe.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -208,26 +209,6 @@ func TestJSONSchemaShippedExamples(t *testing.T) {
 				t.Errorf("loader rejects %s: %v", f, err)
 			}
 		})
-	}
-}
-
-// repoRoot returns the directory holding go.work, above the working
-// directory of the test.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the test directory: cannot find the repository root")
-		}
-		dir = parent
 	}
 }
 
