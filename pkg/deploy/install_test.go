@@ -80,6 +80,13 @@ func TestMakeInstall(t *testing.T) {
 		t.Run(b, func(t *testing.T) {
 			checkSameFile(t, filepath.Join(dest, "usr/bin", b), filepath.Join(bin, b), 0o755)
 			checkManPage(t, filepath.Join(dest, "usr/share/man/man1", b+".1"), b, binaryVersion(t, filepath.Join(bin, b)))
+			// Every binary prints its own completion scripts too.
+			for _, flag := range []string{"--completion-script-bash", "--completion-script-zsh"} {
+				out, err := exec.Command(filepath.Join(bin, b), flag).Output()
+				if err != nil || !strings.Contains(string(out), b) {
+					t.Errorf("%s %s: %v\n%s", b, flag, err, out)
+				}
+			}
 		})
 	}
 	for _, u := range units {
