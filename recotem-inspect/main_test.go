@@ -24,6 +24,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/codelibs/recotem-go/pkg/artifact"
+	"github.com/codelibs/recotem-go/pkg/blobtest"
 	"github.com/codelibs/recotem-go/pkg/keys"
 	"github.com/codelibs/recotem-go/pkg/payload"
 	"github.com/codelibs/recotem-go/pkg/uri"
@@ -133,12 +134,11 @@ func TestInspectReferenceFixture(t *testing.T) {
 	}
 }
 
-// TestInspectRemote inspects artifacts behind s3://, gs:// and https://
-// URIs served in process (an S3-compatible server, a GCS emulator and a TLS
-// server the binary trusts through SSL_CERT_FILE), following the pointer
-// object that train writes beside the versioned artifact. az:// goes
-// through the same uri reader; its emulator (Azurite) is a separate
-// program, exercised by pkg/uri's tests when installed.
+// TestInspectRemote inspects artifacts behind s3://, az://, gs:// and
+// https:// URIs (an S3-compatible server and a GCS emulator in process,
+// Azurite when scripts/objectstores.sh installed it, a TLS server the
+// binary trusts through SSL_CERT_FILE), following the pointer object that
+// train writes beside the versioned artifact.
 func TestInspectRemote(t *testing.T) {
 	bin := build(t)
 	ring, err := keys.ParseSigning("active:" + keyHex)
@@ -220,6 +220,12 @@ func TestInspectRemote(t *testing.T) {
 		if out, stderr, code := run(t, bin, append(env, keysEnv), "s3:/models/demo/demo.recotem"); code != 0 || !strings.HasPrefix(out, "HMAC: OK") {
 			t.Errorf("s3:/ repaired: exit %d %s", code, stderr)
 		}
+	})
+
+	t.Run("az", func(t *testing.T) {
+		_, env := blobtest.StartAzurite(t, "models")
+		upload(t, "az://models/demo")
+		check(t, "az://models/demo", env)
 	})
 
 	t.Run("gs", func(t *testing.T) {

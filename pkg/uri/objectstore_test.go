@@ -8,17 +8,15 @@ import (
 	"net"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/codelibs/recotem-go/pkg/blobtest"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	"gocloud.dev/blob/azureblob"
 )
 
 // clearCloudEnv removes every cloud credential and endpoint variable that
@@ -105,34 +103,6 @@ func TestAzureNoAccount(t *testing.T) {
 	}
 }
 
-// azuriteAccount and azuriteKey are Azurite's documented well-known
-// development credentials.
-const (
-	azuriteAccount = "devstoreaccount1"
-	azuriteKey     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-
-// findAzurite returns the azurite-blob executable: $AZURITE_BLOB, then PATH,
-// then the prefix scripts/objectstores.sh installs into.
-func findAzurite() string {
-	if p := os.Getenv("AZURITE_BLOB"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("azurite-blob"); err == nil {
-		return p
-	}
-	prefix := os.Getenv("RECOTEM_OBJECTSTORES_PREFIX")
-	if prefix == "" {
-		home, _ := os.UserHomeDir()
-		prefix = filepath.Join(home, ".cache", "recotem-objectstores")
-	}
-	p := filepath.Join(prefix, "node_modules", ".bin", "azurite-blob")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return ""
-}
-
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -143,65 +113,10 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startAzurite runs Azurite's blob service on a free loopback port until the
-// test ends and returns its address.
-func startAzurite(t *testing.T, bin string) string {
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	var out strings.Builder
-	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", port,
-		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("azurite did not listen on %s: %s", addr, out.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 func TestAzure(t *testing.T) {
-	bin := findAzurite()
-	if bin == "" {
-		t.Skip("azurite-blob not installed (run scripts/objectstores.sh, or set AZURITE_BLOB)")
-	}
-	if testing.Short() {
-		t.Skip("starting Azurite is slow; skipped with -short")
-	}
-	addr := startAzurite(t, bin)
 	clearCloudEnv(t)
-	t.Setenv("AZURE_STORAGE_ACCOUNT", azuriteAccount)
-	t.Setenv("AZURE_STORAGE_KEY", azuriteKey)
-	t.Setenv("AZURE_STORAGE_DOMAIN", addr)
-	t.Setenv("AZURE_STORAGE_PROTOCOL", "http")
-
-	svc, err := azureblob.NewServiceURL(azureblob.NewDefaultServiceURLOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr, _ := blobtest.StartAzurite(t, "recotem-test", "recotem-abfs")
 	ctx := context.Background()
-	for _, name := range []string{"recotem-test", "recotem-abfs"} {
-		c, err := azureblob.NewDefaultClient(svc, azureblob.ContainerName(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Create(ctx, nil); err != nil {
-			t.Fatalf("create container %s: %v", name, err)
-		}
-	}
 	exerciseStore(t, &Store{}, "az://recotem-test")
 	exerciseStore(t, &Store{}, "abfs://recotem-abfs")
 
@@ -212,7 +127,7 @@ func TestAzure(t *testing.T) {
 	t.Setenv("AZURE_STORAGE_PROTOCOL", "")
 	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", fmt.Sprintf(
 		"DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://%s/%s;",
-		azuriteAccount, azuriteKey, addr, azuriteAccount))
+		blobtest.AzuriteAccount, blobtest.AzuriteKey, addr, blobtest.AzuriteAccount))
 	if got, err := ReadAll(ctx, "abfss://recotem-test/dir/data.csv", 0); err != nil || len(got) == 0 {
 		t.Fatalf("read through the connection string: %q, %v", got, err)
 	}
