@@ -142,42 +142,7 @@ var nameRE = regexp.MustCompile(`RECOTEM_[A-Z0-9_]+`)
 // skipped.
 func TestSourceVariablesAreDocumented(t *testing.T) {
 	r := repotest.Root(t)
-	mods, err := filepath.Glob(filepath.Join(r, "recotem*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods = append(mods, filepath.Join(r, "pkg"))
-	self, _ := os.Getwd()
-	found := map[string]string{} // name → first file
-	for _, mod := range mods {
-		err := filepath.WalkDir(mod, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == "testdata" || strings.HasSuffix(d.Name(), "test") || p == self {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			for _, name := range nameRE.FindAllString(string(b), -1) {
-				if _, ok := found[name]; !ok {
-					found[name] = p
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	found := scanSources(t, r, nameRE, 0)
 	if len(found) == 0 {
 		t.Fatal("no RECOTEM_ name found in the sources")
 	}
@@ -202,41 +167,7 @@ var libraryVariableRE = regexp.MustCompile(`(?:(?:Getenv|LookupEnv|getenv|lookup
 func TestEnvExampleNamesLibraryVariables(t *testing.T) {
 	example := read(t, envExample)
 	r := repotest.Root(t)
-	mods, err := filepath.Glob(filepath.Join(r, "recotem*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods = append(mods, filepath.Join(r, "pkg"))
-	found := map[string]string{}
-	for _, mod := range mods {
-		err := filepath.WalkDir(mod, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == "testdata" || strings.HasSuffix(d.Name(), "test") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			for _, m := range libraryVariableRE.FindAllStringSubmatch(string(b), -1) {
-				if _, ok := found[m[1]]; !ok {
-					found[m[1]] = p
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	found := scanSources(t, r, libraryVariableRE, 1)
 	for _, name := range []string{"NO_COLOR", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "STORAGE_EMULATOR_HOST", "NOTIFY_SOCKET"} {
 		if _, ok := found[name]; !ok {
 			t.Errorf("the scan did not find %s, which the code reads: is the pattern stale?", name)
@@ -251,4 +182,49 @@ func TestEnvExampleNamesLibraryVariables(t *testing.T) {
 			t.Errorf("%s reads %s, which %s does not mention", rel, name, envExample)
 		}
 	}
+}
+
+// scanSources returns, for every match of re (its submatch group) in the
+// non-test Go sources of every module under root, the first file it occurs
+// in. Test-helper packages (directory names ending in "test"), testdata and
+// this package are skipped.
+func scanSources(t *testing.T, root string, re *regexp.Regexp, group int) map[string]string {
+	t.Helper()
+	mods, err := filepath.Glob(filepath.Join(root, "recotem*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods = append(mods, filepath.Join(root, "pkg"))
+	self, _ := os.Getwd()
+	found := map[string]string{}
+	for _, mod := range mods {
+		err := filepath.WalkDir(mod, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "testdata" || strings.HasSuffix(d.Name(), "test") || p == self {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				if _, ok := found[m[group]]; !ok {
+					found[m[group]] = p
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return found
 }
