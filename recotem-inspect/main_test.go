@@ -8,18 +8,15 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -229,26 +226,7 @@ func TestInspectRemote(t *testing.T) {
 	})
 
 	t.Run("gs", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		_, port, _ := net.SplitHostPort(addr)
-		p, _ := strconv.Atoi(port)
-		// The storage client reads through the XML API, which the emulator
-		// serves only on its public host: give it the listening address.
-		srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-			Scheme: "http", Host: "127.0.0.1", Port: uint16(p), PublicHost: addr, Writer: io.Discard,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Stop()
-		srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "models"})
-		env := []string{"STORAGE_EMULATOR_HOST=" + addr}
-		setenv(t, env)
+		_, env := blobtest.StartGCS(t, "models")
 		upload(t, "gs://models/demo")
 		check(t, "gs://models/demo", env)
 	})

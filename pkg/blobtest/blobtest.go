@@ -1,20 +1,24 @@
 // Package blobtest starts object-store emulators for tests, the way dbtest
 // starts database servers: Azurite's blob service (a Node.js program that
-// scripts/objectstores.sh installs) on a free loopback port, with the
-// containers a test needs. The S3 and GCS emulators run in process
-// (gofakes3, fake-gcs-server) and need no help from here.
+// scripts/objectstores.sh installs) and fake-gcs-server (in process), each
+// on a free loopback port with the containers or buckets a test needs, and
+// the environment that points gocloud.dev at them. The S3 emulator
+// (gofakes3) is an http.Handler and needs no help from here.
 package blobtest
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"gocloud.dev/blob/azureblob"
 )
 
@@ -66,15 +70,9 @@ func StartAzurite(t testing.TB, containers ...string) (addr string, env []string
 	if testing.Short() {
 		t.Skip("starting Azurite is slow; skipped with -short")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = l.Addr().String()
-	l.Close()
-	_, port, _ := net.SplitHostPort(addr)
+	addr, port := freePort(t)
 	var out strings.Builder
-	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", port,
+	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(int(port)),
 		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -115,4 +113,43 @@ func StartAzurite(t testing.TB, containers ...string) (addr string, env []string
 		}
 	}
 	return addr, env
+}
+
+// StartGCS runs fake-gcs-server in process on a free loopback port until the
+// test ends, with the named buckets, sets STORAGE_EMULATOR_HOST (with
+// t.Setenv) so that gocloud.dev's gcsblob talks to it, and returns its
+// address and that environment (for the commands a test runs).
+func StartGCS(t testing.TB, buckets ...string) (addr string, env []string) {
+	t.Helper()
+	addr, port := freePort(t)
+	// The storage client reads through the XML API, which the emulator
+	// serves only on its public host: give it the listening address.
+	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{
+		Scheme: "http", Host: "127.0.0.1", Port: port, PublicHost: addr, Writer: io.Discard,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	for _, name := range buckets {
+		srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: name})
+	}
+	env = []string{"STORAGE_EMULATOR_HOST=" + addr}
+	t.Setenv("STORAGE_EMULATOR_HOST", addr)
+	return addr, env
+}
+
+// freePort returns a loopback address, and its port, that was free a
+// moment ago.
+func freePort(t testing.TB) (string, uint16) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return addr, uint16(p)
 }

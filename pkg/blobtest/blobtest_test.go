@@ -2,6 +2,8 @@ package blobtest
 
 import (
 	"context"
+	"net/http"
+	"os"
 	"testing"
 
 	"gocloud.dev/blob/azureblob"
@@ -24,5 +26,20 @@ func TestStartAzurite(t *testing.T) {
 		if _, err := c.GetProperties(context.Background(), nil); err != nil {
 			t.Errorf("container %s: %v", name, err)
 		}
+	}
+}
+
+func TestStartGCS(t *testing.T) {
+	addr, env := StartGCS(t, "models")
+	if len(env) != 1 || env[0] != "STORAGE_EMULATOR_HOST="+addr || os.Getenv("STORAGE_EMULATOR_HOST") != addr {
+		t.Fatalf("addr %q env %q", addr, env)
+	}
+	resp, err := http.Get("http://" + addr + "/storage/v1/b/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("bucket models: %s", resp.Status)
 	}
 }

@@ -4,19 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/codelibs/recotem-go/pkg/blobtest"
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/codelibs/recotem-go/pkg/blobtest"
 )
 
 // clearCloudEnv removes every cloud credential and endpoint variable that
@@ -68,20 +65,7 @@ func TestS3NoCredentials(t *testing.T) {
 
 func TestGCS(t *testing.T) {
 	clearCloudEnv(t)
-	// The storage client reads through the XML API, which the fake serves
-	// only on its public host: give it the listening address.
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.Atoi(port)
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-		Scheme: "http", Host: "127.0.0.1", Port: uint16(p), PublicHost: addr, Writer: io.Discard,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "recotem-test"})
-	t.Setenv("STORAGE_EMULATOR_HOST", addr)
+	blobtest.StartGCS(t, "recotem-test")
 	exerciseStore(t, &Store{}, "gs://recotem-test")
 	exerciseStore(t, &Store{}, "gs://my-project@recotem-test")
 }
@@ -101,16 +85,6 @@ func TestAzureNoAccount(t *testing.T) {
 	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "write az://container/x.bin: no Azure storage account") {
 		t.Fatalf("err = %v", err)
 	}
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func TestAzure(t *testing.T) {
