@@ -102,44 +102,11 @@ bench-serve: build
 quickstart: build
 	@scripts/quickstart.sh
 
-# MANPAGE_AWK rewrites the header of a man page kingpin generated: its .TH
-# line carries the whole --version text (several words, and for train and
-# serve a second line), so it becomes ".TH name 1 VERSION ..." with the
-# version as one word, and the NAME section gets the one-line summary
-# (the first sentence of DESCRIPTION) that whatis and apropos read.
-# Already well-formed pages (recotem's own) pass through unchanged.
-define MANPAGE_AWK
-{ l[NR] = $$0 }
-END {
-	desc = ""
-	for (i = 1; i < NR; i++) if (l[i] == ".SH \"DESCRIPTION\"") { desc = l[i + 1]; break }
-	sub(/\. .*/, "", desc); sub(/\.$$/, "", desc)
-	th = 0; skip = 0
-	for (i = 1; i <= NR; i++) {
-		if (!th && l[i] ~ /^\.TH /) {
-			printf ".TH %s 1 %s \"recotem %s\" \"Recotem Manual\"\n", name, ver, ver
-			th = 1; skip = 1; continue
-		}
-		if (skip && l[i] !~ /^\.SH /) continue
-		skip = 0
-		if (i > 1 && l[i - 1] == ".SH \"NAME\"" && l[i] == name && desc != "") { print name " \\- " desc; continue }
-		print l[i]
-	}
-}
-endef
-export MANPAGE_AWK
-
 # One man page per binary (kingpin's --help-man; recotem writes its own),
 # and the completion scripts of recotem, which cover every command.
 man: build
 	@mkdir -p $(GENDIR)/man $(GENDIR)/completion
-	@for c in $(PRESENT); do \
-		v=$$($(BIN)/$$c --version | head -1 | awk '{ print $$3 }'); \
-		[ -n "$$v" ] || { echo "$(BIN)/$$c --version printed no version" >&2; exit 1; }; \
-		$(BIN)/$$c --help-man > $(GENDIR)/man/$$c.1.tmp || exit 1; \
-		awk -v name=$$c -v ver="$$v" "$$MANPAGE_AWK" $(GENDIR)/man/$$c.1.tmp > $(GENDIR)/man/$$c.1 || exit 1; \
-		rm -f $(GENDIR)/man/$$c.1.tmp; \
-	done
+	@for c in $(PRESENT); do $(BIN)/$$c --help-man > $(GENDIR)/man/$$c.1 || exit 1; done
 	@$(BIN)/recotem --completion-script-bash > $(GENDIR)/completion/recotem.bash
 	@$(BIN)/recotem --completion-script-zsh > $(GENDIR)/completion/_recotem
 	@echo "man pages in $(GENDIR)/man/, completion scripts in $(GENDIR)/completion/"

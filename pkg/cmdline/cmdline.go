@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"text/template"
 
 	"github.com/alecthomas/kingpin/v2"
 
@@ -24,13 +25,40 @@ var Stderr io.Writer = os.Stderr
 // exit ends the process; tests may replace it.
 var exit = os.Exit
 
+// manHeader is the head of kingpin's man page template, and manHeaderFixed
+// what replaces it: kingpin puts the whole --version text in .TH (several
+// words, for train and serve two lines) and only the name under NAME; the
+// pages need a one-word version and, for whatis and apropos, a one-line
+// summary (the first sentence of the help).
+const (
+	manHeader      = ".TH {{.App.Name}} 1 {{.App.Version}} \"{{.App.Author}}\"\n.SH \"NAME\"\n{{.App.Name}}\n"
+	manHeaderFixed = ".TH {{.App.Name}} 1 {{manVersion}} \"recotem {{manVersion}}\" \"Recotem Manual\"\n" +
+		".SH \"NAME\"\n{{.App.Name}} \\- {{.App.Help|manSummary}}\n"
+)
+
+func init() {
+	kingpin.ManPageTemplate = strings.Replace(kingpin.ManPageTemplate, manHeader, manHeaderFixed, 1)
+}
+
+// manSummary returns the first sentence of help, without its full stop.
+func manSummary(help string) string {
+	s, _, _ := strings.Cut(help, "\n")
+	s, _, _ = strings.Cut(s, ". ")
+	return strings.TrimSuffix(s, ".")
+}
+
 // New returns a kingpin application named name with --help, --version
-// (printing version.Text with extra lines) and kingpin's hidden
+// (printing version.Text with extra lines), --help-man (a man page whose
+// header carries version.Version) and kingpin's hidden
 // --completion-script-bash and --completion-script-zsh flags. Usage errors
 // are reported by Parse.
 func New(name, help string, extra ...string) *kingpin.Application {
 	app := kingpin.New(name, help)
 	app.Version(version.Text(name, extra...))
+	app.UsageFuncs(template.FuncMap{
+		"manVersion": func() string { return version.Version },
+		"manSummary": manSummary,
+	})
 	app.HelpFlag.Short('h')
 	app.ErrorWriter(Stderr)
 	app.UsageWriter(os.Stdout)
